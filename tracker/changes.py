@@ -1,0 +1,110 @@
+"""The detector: two views of one event in, classified changes out. Pure.
+
+Time changes follow the GUIDE's table. One comparison yields at most one time
+change, plus a status change and a window change when those moved too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tracker.models import Change, ChangeKind, EventSnapshot, Precision, TimeSpec
+
+
+def classify_time(old: TimeSpec, new: TimeSpec) -> ChangeKind | None:
+    """The kind of move from ``old`` to ``new``, or None when nothing moved.
+
+    Precedence: a move to a disjoint interval is a slip or an advance (retimed
+    when both values are times of day on the same UTC day); overlapping values
+    are firmed when the new one is finer and inside, loosened when coarser.
+    """
+    if old == new:
+        return None
+    if not old.known and not new.known:
+        return None
+    if not old.known:
+        return ChangeKind.FIRMED
+    if not new.known:
+        return ChangeKind.LOOSENED
+    assert old.earliest and old.latest and new.earliest and new.latest
+    if new.earliest >= old.latest or new.latest <= old.earliest:
+        if (
+            old.precision <= Precision.HOUR
+            and new.precision <= Precision.HOUR
+            and old.earliest.date() == new.earliest.date()
+        ):
+            return ChangeKind.RETIMED
+        return ChangeKind.SLIP if new.earliest >= old.latest else ChangeKind.ADVANCE
+    if new.precision < old.precision and old.contains(new):
+        return ChangeKind.FIRMED
+    if new.precision > old.precision and new.contains(old):
+        return ChangeKind.LOOSENED
+    if (old.earliest, old.latest, old.precision) == (new.earliest, new.latest, new.precision):
+        # Only the NET flag or the placeholder instant changed.
+        if old.net != new.net:
+            return ChangeKind.LOOSENED if new.net else ChangeKind.FIRMED
+        return None
+    # Overlapping but neither inside the other: judge by where it now starts.
+    if new.precision < old.precision:
+        return ChangeKind.FIRMED
+    if new.precision > old.precision:
+        return ChangeKind.LOOSENED
+    return ChangeKind.SLIP if new.earliest > old.earliest else ChangeKind.ADVANCE
+
+
+_MOVES = frozenset({ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED})
+
+
+def _window(snap: EventSnapshot) -> tuple[datetime | None, datetime | None]:
+    return snap.window_start, snap.window_end
+
+
+def detect(old: EventSnapshot | None, new: EventSnapshot) -> list[Change]:
+    """Changes from ``old`` (the event's last stored view) to ``new``."""
+    if old is None:
+        return [Change(ChangeKind.NEW, new_when=new.when, new_status=new.status)]
+    changes: list[Change] = []
+    kind = classify_time(old.when, new.when)
+    if kind is not None:
+        moved = describe_delta(old.when, new.when) if kind in _MOVES else ""
+        changes.append(Change(kind, old.when, new.when, old.status, new.status, detail=moved))
+    if old.status != new.status:
+        changes.append(Change(ChangeKind.STATUS, old.when, new.when, old.status, new.status))
+    if kind is None and _window(old) != _window(new) and None not in (*_window(old), *_window(new)):
+        changes.append(Change(ChangeKind.WINDOW, old.when, new.when, old.status, new.status))
+    return changes
+
+
+def dropped(old: EventSnapshot) -> Change:
+    """The event left a source's list. Not a cancellation: only a status says that."""
+    return Change(ChangeKind.DROPPED, old_when=old.when, old_status=old.status)
+
+
+def delay(old: TimeSpec, new: TimeSpec) -> timedelta | None:
+    """How far the start moved (positive = later); None when either is unknown."""
+    if old.earliest is None or new.earliest is None:
+        return None
+    return new.earliest - old.earliest
+
+
+def describe_delta(old: TimeSpec, new: TimeSpec) -> str:
+    """A short human phrase for how far a value moved, e.g. ``+2 d`` or ``-35 min``."""
+    moved = delay(old, new)
+    if moved is None or not moved:
+        return ""
+    return format_duration(moved)
+
+
+def format_duration(moved: timedelta) -> str:
+    sign = "+" if moved >= timedelta(0) else "-"
+    seconds = abs(int(moved.total_seconds()))
+    days, rem = divmod(seconds, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    if days:
+        return f"{sign}{days} d" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
+    if minutes:
+        return f"{sign}{minutes} min" + (f" {secs} s" if secs else "")
+    return f"{sign}{secs} s"

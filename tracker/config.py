@@ -1,0 +1,506 @@
+"""Configuration: a TOML file validated at start-up, every mistake reported at once.
+
+``load_config`` reads the file with :mod:`tomllib`, applies the environment
+overrides, then validates everything with pydantic models that reject unknown
+keys. A user mistake never ends in a traceback: it raises :class:`ConfigError`
+whose ``problems`` name each location, e.g.
+``sources[1].interval_minutes: Input should be greater than 0`` or
+``database.ulr: unknown key (did you mean 'url'?)``.
+
+Environment variables:
+
+* ``TRACKER_CONFIG`` names the file when no path is passed;
+* ``TRACKER_DATABASE_URL`` overrides ``database.url``;
+* ``TRACKER_TIMEZONE`` overrides ``tracker.timezone``.
+
+Secrets never live in the file: a future option that needs one is spelled
+``<name>_env`` and holds the *name* of the environment variable to read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tracker.errors import ConfigError
+from tracker.sources import SOURCE_KINDS, options_model
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "ENV_CONFIG",
+    "ENV_DATABASE_URL",
+    "ENV_TIMEZONE",
+    "DatabaseSection",
+    "HttpSection",
+    "LogSection",
+    "SourceConfig",
+    "TrackerConfig",
+    "TrackerSection",
+    "database_url",
+    "default_config_path",
+    "default_sources",
+    "load_config",
+]
+
+APP_NAME = "tracker"
+ENV_CONFIG = "TRACKER_CONFIG"
+ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
+ENV_TIMEZONE = "TRACKER_TIMEZONE"
+
+DEFAULT_USER_AGENT = (
+    "launch-schedule-tracker/0.1 (+https://github.com/launch-tracker; contact: set-me@example.org)"
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+_SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
+_HTTP_URL = re.compile(r"https?://\S+")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class TrackerSection(BaseModel):
+    """``[tracker]``: general settings."""
+
+    model_config = _STRICT
+
+    timezone: str = "UTC"
+    data_dir: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise PydanticCustomError(
+                "unknown_timezone",
+                "unknown IANA time zone '{zone}' (e.g. 'UTC', 'Europe/Paris', 'America/New_York')",
+                {"zone": value},
+            ) from None
+        return value
+
+
+class DatabaseSection(BaseModel):
+    """``[database]``: where revisions are stored."""
+
+    model_config = _STRICT
+
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _looks_like_url(cls, value: str) -> str:
+        if value and not _URL_SCHEME.fullmatch(value):
+            raise PydanticCustomError(
+                "database_url", "should be a database URL such as 'sqlite:////path/tracker.db' or empty"
+            )
+        return value
+
+
+class HttpSection(BaseModel):
+    """``[http]``: how sources are fetched."""
+
+    model_config = _STRICT
+
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_bytes: int = Field(default=20_000_000, gt=0)
+    retries: int = Field(default=2, ge=0)
+
+
+class LogSection(BaseModel):
+    """``[log]``: logging."""
+
+    model_config = _STRICT
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class SourceConfig(BaseModel):
+    """One ``[[sources]]`` entry. ``options`` is the kind's validated options model.
+
+    ``url`` is kept as written: empty means the kind's default URL, which the
+    source class applies itself (``Source(name, url or None, options)``).
+    """
+
+    model_config = _STRICT
+
+    name: str
+    kind: str
+    url: str = ""
+    enabled: bool = True
+    interval_minutes: int = Field(default=60, gt=0)
+    trust: int = Field(default=50, ge=0, le=100)
+    min_items_ratio: float = Field(default=0.5, ge=0, le=1)
+    min_items_baseline: int = Field(default=8, ge=0)
+    options: SerializeAsAny[BaseModel] = Field(default=None, validate_default=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name_syntax(cls, value: str) -> str:
+        if not _SOURCE_NAME.fullmatch(value):
+            raise PydanticCustomError(
+                "source_name",
+                "source name '{name}' should match [a-z0-9][a-z0-9_-]* (lower-case letters, digits, '_', '-')",
+                {"name": value},
+            )
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in SOURCE_KINDS:
+            raise PydanticCustomError(
+                "unknown_kind",
+                "unknown source kind '{kind}' (known: {known})",
+                {"kind": value, "known": ", ".join(sorted(SOURCE_KINDS))},
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not _HTTP_URL.fullmatch(value):
+            raise PydanticCustomError(
+                "source_url", "should be an http(s) URL or empty for the kind's default"
+            )
+        return value
+
+    @field_validator("options", mode="plain")
+    @classmethod
+    def _kind_options(cls, value: object, info: ValidationInfo) -> BaseModel:
+        if isinstance(value, BaseModel):
+            return value
+        kind = info.data.get("kind")
+        if kind is None:  # the kind itself is invalid and already reported
+            raise PydanticCustomError("options_unchecked", "not checked because the kind is invalid")
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise PydanticCustomError("options_table", "should be a table ([sources.options])")
+        model = _load_options_model(kind)
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            details = "; ".join(
+                _format_problem(e, tuple(e["loc"]), model if len(e["loc"]) == 1 else None)
+                for e in exc.errors()
+            )
+            raise PydanticCustomError("options_invalid", "{details}", {"details": details}) from None
+
+
+class TrackerConfig(BaseModel):
+    """The whole configuration. Every section has working defaults."""
+
+    model_config = _STRICT
+
+    tracker: TrackerSection = Field(default_factory=TrackerSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    http: HttpSection = Field(default_factory=HttpSection)
+    log: LogSection = Field(default_factory=LogSection)
+    sources: list[SourceConfig] = Field(default_factory=lambda: default_sources())
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for source in value:
+            if source.name in seen:
+                raise PydanticCustomError(
+                    "duplicate_source_name", "duplicate source name '{name}'", {"name": source.name}
+                )
+            seen.add(source.name)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone for human output."""
+        return ZoneInfo(self.tracker.timezone)
+
+    @property
+    def data_path(self) -> Path:
+        """``tracker.data_dir``, or the platform's user data directory when empty. Creates nothing."""
+        if self.tracker.data_dir:
+            return Path(self.tracker.data_dir).expanduser()
+        return Path(platformdirs.user_data_dir(APP_NAME))
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``; KeyError if there is none."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+_DEFAULT_SOURCES: tuple[dict[str, str], ...] = (
+    {"name": "ll2-launches", "kind": "ll2-launches"},
+    {"name": "ll2-events", "kind": "ll2-events"},
+)
+
+
+def default_sources() -> list[SourceConfig]:
+    """The sources used when the file has no ``[[sources]]``."""
+    return [SourceConfig.model_validate(source) for source in _DEFAULT_SOURCES]
+
+
+# --------------------------------------------------------------------------- public helpers
+
+
+def default_config_path() -> Path:
+    """``<user config dir>/tracker.toml`` (e.g. ``~/.config/tracker/tracker.toml``)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "tracker.toml"
+
+
+def database_url(cfg: TrackerConfig) -> str:
+    """The database URL: ``database.url``, else SQLite in the data directory. Creates nothing."""
+    if cfg.database.url:
+        return cfg.database.url
+    return f"sqlite:///{(cfg.data_path / 'tracker.db').as_posix()}"
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> TrackerConfig:
+    """Read, override from ``env`` (default ``os.environ``) and validate the configuration.
+
+    ``path`` None: ``$TRACKER_CONFIG``, else :func:`default_config_path` if it exists,
+    else the built-in defaults. A path given explicitly (argument or TRACKER_CONFIG)
+    must exist. Raises :class:`ConfigError` listing every problem found.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    file, named_by = _choose_file(path, environ)
+    where = str(file) if file is not None else None
+    raw: dict[str, Any] = {}
+    if file is not None:
+        raw = _read_toml(file, named_by)
+    return _validate(raw, environ, where, file.parent if file is not None else None)
+
+
+# --------------------------------------------------------------------------- internals
+
+Loc = tuple[int | str, ...]
+
+
+def _choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path | None, str | None]:
+    if path is not None and str(path) != "":
+        return Path(path).expanduser(), None
+    named = env.get(ENV_CONFIG, "")
+    if named:
+        return Path(named).expanduser(), ENV_CONFIG
+    default = default_config_path()
+    return (default, None) if default.is_file() else (None, None)
+
+
+def _read_toml(file: Path, named_by: str | None) -> dict[str, Any]:
+    where = str(file)
+    how = f" (named by {named_by})" if named_by else ""
+    try:
+        with file.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"config file does not exist{how}"], where) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config path is a directory, not a file{how}"], where) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file: {exc.strerror or exc}"], where) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"config file is not valid UTF-8 (byte {exc.start})"], where) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"TOML syntax error: {exc}"], where) from None
+
+
+def _validate(
+    raw: dict[str, Any], env: Mapping[str, str], where: str | None, base: Path | None
+) -> TrackerConfig:
+    raw = dict(raw)
+    from_env: dict[Loc, str] = {}
+    for section, key, var in (("tracker", "timezone", ENV_TIMEZONE), ("database", "url", ENV_DATABASE_URL)):
+        value = env.get(var, "")
+        if value and isinstance(raw.get(section, {}), dict):
+            raw[section] = {**raw.get(section, {}), key: value}
+            from_env[(section, key)] = var
+
+    tracker = raw.get("tracker")
+    if base is not None and isinstance(tracker, dict) and isinstance(tracker.get("data_dir"), str):
+        data_dir = tracker["data_dir"]
+        if data_dir:  # relative to the config file, not to wherever the tracker was started
+            raw["tracker"] = {**tracker, "data_dir": str(base / Path(data_dir).expanduser())}
+
+    problems: list[tuple[Loc, str]] = []
+    unchecked: set[int] = set()  # sources whose options were checked (and failed) here
+    if "sources" not in raw:
+        raw["sources"] = [dict(source) for source in _DEFAULT_SOURCES]
+    if isinstance(raw.get("sources"), list):
+        raw["sources"] = _check_sources(raw["sources"], problems, unchecked)
+
+    try:
+        cfg = TrackerConfig.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc: Loc = tuple(err["loc"])
+            if err["type"] in ("duplicate_source_name", "options_unchecked"):
+                continue  # reported by _check_sources, or noise after an invalid kind
+            if len(loc) >= 3 and loc[0] == "sources" and loc[2] == "options" and loc[1] in unchecked:
+                continue
+            message = _format_problem(err, loc, _model_at(loc[:-1]))
+            if loc in from_env:
+                message += f" (from environment variable {from_env[loc]})"
+            problems.append((loc, message))
+    else:
+        if not problems:
+            return cfg
+
+    problems.sort(key=lambda p: _order(p[0]))
+    raise ConfigError([message for _, message in problems], where)
+
+
+def _check_sources(sources: list[Any], problems: list[tuple[Loc, str]], unchecked: set[int]) -> list[Any]:
+    """Check what pydantic cannot locate precisely: duplicate names and kind options."""
+    first: dict[str, int] = {}
+    checked: list[Any] = []
+    for i, source in enumerate(sources):
+        if not isinstance(source, dict):
+            checked.append(source)
+            continue
+        source = dict(source)
+        name = source.get("name")
+        if isinstance(name, str):
+            if name in first:
+                loc: Loc = ("sources", i, "name")
+                problems.append(
+                    (loc, f"{_format_loc(loc)}: duplicate source name '{name}' (also sources[{first[name]}])")
+                )
+            else:
+                first[name] = i
+        kind = source.get("kind")
+        if isinstance(kind, str) and kind in SOURCE_KINDS:
+            options = source.get("options", {})
+            loc = ("sources", i, "options")
+            if not isinstance(options, dict):
+                problems.append((loc, f"{_format_loc(loc)}: should be a table ([sources.options])"))
+                unchecked.add(i)
+            else:
+                try:
+                    model = _load_options_model(kind)
+                    source["options"] = model.model_validate(options)
+                except PydanticCustomError as exc:  # the kind's module cannot be loaded
+                    kloc: Loc = ("sources", i, "kind")
+                    problems.append((kloc, f"{_format_loc(kloc)}: {exc.message()}"))
+                    unchecked.add(i)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        eloc = loc + tuple(err["loc"])
+                        owner = model if len(err["loc"]) == 1 else None
+                        problems.append((eloc, _format_problem(err, eloc, owner)))
+                    unchecked.add(i)
+        checked.append(source)
+    return checked
+
+
+def _load_options_model(kind: str) -> type[BaseModel]:
+    try:
+        return options_model(kind)
+    except (ImportError, AttributeError) as exc:
+        raise PydanticCustomError(
+            "kind_unavailable",
+            "source kind '{kind}' cannot be loaded: {error}",
+            {"kind": kind, "error": str(exc)},
+        ) from None
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "tracker": TrackerSection,
+    "database": DatabaseSection,
+    "http": HttpSection,
+    "log": LogSection,
+}
+_TOP_ORDER = [*_SECTIONS, "sources"]
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model that owns the keys at ``loc`` (for 'did you mean')."""
+    if not loc:
+        return TrackerConfig
+    if len(loc) == 1 and isinstance(loc[0], str):
+        return _SECTIONS.get(loc[0])
+    if len(loc) == 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        return SourceConfig
+    return None
+
+
+def _order(loc: Loc) -> tuple[int, int, int]:
+    """Sort problems in file order: sections first, then sources by position and key."""
+    top = _TOP_ORDER.index(loc[0]) if loc and loc[0] in _TOP_ORDER else len(_TOP_ORDER)
+    index = key = -1
+    if len(loc) > 1 and loc[0] == "sources" and isinstance(loc[1], int):
+        index = loc[1]
+        if len(loc) > 2:
+            fields = list(SourceConfig.model_fields)
+            key = fields.index(loc[2]) if loc[2] in fields else len(fields)
+    return top, index, key
+
+
+def _format_loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = part if _BARE_KEY.fullmatch(part) else f'"{part}"'
+            text += f".{key}" if text else key
+    return text or "(top level)"
+
+
+def _format_problem(err: Any, loc: Loc, owner: type[BaseModel] | None) -> str:
+    """``location: message`` for one pydantic error, worded for a TOML file."""
+    kind: str = err["type"]
+    message: str = err["msg"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+        key = loc[-1] if loc else None
+        if owner is not None and isinstance(key, str):
+            import difflib
+
+            close = difflib.get_close_matches(key, list(owner.model_fields), n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = "should be a table ([[sources]] entry)" if loc[:1] == ("sources",) else "should be a table"
+    elif kind == "list_type":
+        message = (
+            "should be an array of tables ([[sources]])" if loc == ("sources",) else "should be an array"
+        )
+    elif kind.endswith(("_type", "_parsing")):
+        message = f"{message} (got {err.get('input')!r})"
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    if not loc:
+        return message
+    return f"{_format_loc(loc)}: {message}"

@@ -1,0 +1,129 @@
+"""The one HTTP layer every source fetches through: honest User-Agent, timeouts,
+a cap on response size, conditional requests, and retries that honour Retry-After."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from tracker.errors import SourceError
+from tracker.models import RawDocument
+
+DEFAULT_USER_AGENT = "launch-schedule-tracker/0.1 (+https://github.com/launch-tracker)"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout_seconds: float = 30.0
+    max_bytes: int = 20_000_000
+    retries: int = 2
+    backoff_seconds: float = 2.0
+    max_wait_seconds: float = 120.0
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class Http:
+    """A ``requests`` session with the tracker's manners."""
+
+    def __init__(self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings or HttpSettings()
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = self.settings.user_agent
+        self._session.headers["Accept-Encoding"] = "gzip, deflate"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> RawDocument:
+        """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            try:
+                return self._get_once(url, params, headers)
+            except SourceError as exc:
+                wait = exc.retry_after
+                if exc.permanent or attempt >= self.settings.retries:
+                    raise
+                attempt += 1
+                backoff = self.settings.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+                self._sleep(min(self.settings.max_wait_seconds, wait if wait is not None else backoff))
+
+    def _get_once(self, url: str, params: Mapping[str, Any] | None, headers: dict[str, str]) -> RawDocument:
+        observed_at = datetime.now(UTC)
+        try:
+            response = self._session.get(
+                url, params=params, headers=headers, timeout=self.settings.timeout_seconds, stream=True
+            )
+        except requests.RequestException as exc:
+            raise SourceError(f"cannot reach {url}: {exc.__class__.__name__}: {exc}", "network_error") from exc
+        with response:
+            status = response.status_code
+            if status == 304:
+                return RawDocument(b"", observed_at, response.url, status, None, not_modified=True)
+            if status >= 400:
+                raise SourceError(
+                    f"HTTP {status} from {response.url}",
+                    "http_error",
+                    status=status,
+                    permanent=status in (400, 401, 403, 404, 410),
+                    retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                )
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(64 * 1024):
+                    body.extend(chunk)
+                    if len(body) > self.settings.max_bytes:
+                        raise SourceError(
+                            f"response from {url} is larger than {self.settings.max_bytes} bytes",
+                            "http_error",
+                            status=status,
+                            permanent=True,
+                        )
+            except requests.RequestException as exc:
+                raise SourceError(f"connection broke while reading {url}: {exc}", "network_error") from exc
+            return RawDocument(
+                bytes(body),
+                observed_at,
+                response.url,
+                status,
+                response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )

@@ -1,0 +1,237 @@
+"""Plain domain types shared by every stage (no SQLAlchemy here).
+
+Sources produce `EventSnapshot`s, the detector turns two views of one event into
+`Change`s, and the store hands these same types back to the CLI and notifiers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+class Precision(enum.IntEnum):
+    """How precise a schedule value is; a smaller value is finer."""
+
+    SECOND = 0
+    MINUTE = 1
+    HOUR = 2
+    DAY = 3
+    WEEK = 4
+    MONTH = 5
+    QUARTER = 6
+    HALF = 7
+    YEAR = 8
+    UNKNOWN = 9
+
+
+class EventKind(str, enum.Enum):
+    LAUNCH = "launch"
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """A schedule value: the interval ``[earliest, latest)`` it could fall in.
+
+    ``t0`` is the instant the source wrote (for LL2 the ``net``; for a month-end
+    placeholder the placeholder itself), kept so that users and tests can see the
+    raw value. ``earliest``/``latest`` are None only for UNKNOWN ("TBD").
+    """
+
+    earliest: datetime | None
+    latest: datetime | None
+    precision: Precision
+    net: bool = False
+    t0: datetime | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.earliest is not None and self.latest is not None
+
+    @property
+    def width(self) -> timedelta | None:
+        if self.earliest is None or self.latest is None:
+            return None
+        return self.latest - self.earliest
+
+    def contains(self, other: TimeSpec) -> bool:
+        """True when ``other`` lies entirely inside this interval."""
+        if not (self.known and other.known):
+            return False
+        assert self.earliest and self.latest and other.earliest and other.latest
+        return self.earliest <= other.earliest and other.latest <= self.latest
+
+    @classmethod
+    def unknown(cls, net: bool = False) -> TimeSpec:
+        return cls(None, None, Precision.UNKNOWN, net, None)
+
+
+@dataclass(frozen=True)
+class EventSnapshot:
+    """One source's view of one event at one moment: the output of ``parse``."""
+
+    source_ref: str  # the source's own id for the event
+    kind: EventKind
+    title: str
+    when: TimeSpec
+    status: str | None = None  # normalised status word (see tracker.status)
+    type: str | None = None  # launch, static fire, docking, EVA, ...
+    provider: str | None = None
+    vehicle: str | None = None
+    mission: str | None = None
+    site: str | None = None  # pad, location or station
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    url: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The normalised fields a revision is compared on."""
+        return {
+            "title": self.title,
+            "type": self.type,
+            "status": self.status,
+            "provider": self.provider,
+            "vehicle": self.vehicle,
+            "mission": self.mission,
+            "site": self.site,
+            "when": self.when,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+        }
+
+
+class ChangeKind(str, enum.Enum):
+    SLIP = "slip"
+    ADVANCE = "advance"
+    FIRMED = "firmed"
+    LOOSENED = "loosened"
+    RETIMED = "retimed"
+    STATUS = "status"
+    WINDOW = "window"
+    NEW = "new"
+    DROPPED = "dropped"
+
+    @property
+    def is_time_change(self) -> bool:
+        return self in TIME_CHANGES
+
+
+TIME_CHANGES = frozenset(
+    {ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.FIRMED, ChangeKind.LOOSENED, ChangeKind.RETIMED}
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A classified difference between two views of one event."""
+
+    kind: ChangeKind
+    old_when: TimeSpec | None = None
+    new_when: TimeSpec | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+    detail: str = ""
+
+
+class FetchOutcome(str, enum.Enum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    HTTP_ERROR = "http_error"
+    NETWORK_ERROR = "network_error"
+    EMPTY = "empty"
+    PARSE_ERROR = "parse_error"
+    SUSPICIOUS_DROP = "suspicious_drop"
+
+    @property
+    def healthy(self) -> bool:
+        return self in (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Bytes as fetched (or read from a recording) with what we know about them."""
+
+    body: bytes
+    observed_at: datetime
+    url: str = ""
+    status: int | None = None
+    content_type: str | None = None
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    extra_pages: list[bytes] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A stored change with the context the CLI and notifiers need."""
+
+    id: int
+    event_id: int
+    title: str
+    kind: ChangeKind
+    observed_at: datetime
+    source: str
+    source_ref: str
+    old_when: TimeSpec | None
+    new_when: TimeSpec | None
+    old_status: str | None
+    new_status: str | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event's current value, as listed by ``upcoming``."""
+
+    id: int
+    kind: EventKind
+    type: str | None
+    title: str
+    when: TimeSpec
+    status: str | None
+    provider: str | None
+    vehicle: str | None
+    mission: str | None
+    site: str | None
+    listed: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    """One entry of an event's timeline: what a source said, and when."""
+
+    id: int
+    observed_at: datetime
+    source: str
+    source_ref: str
+    snapshot: EventSnapshot
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    kind: str
+    url: str
+    last_outcome: str | None
+    last_run_at: datetime | None
+    last_error: str | None
+    last_ok_at: datetime | None
+    runs: int
+    failures_in_row: int
+    events: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a source made of one document.
+
+    ``complete`` is True when the items are the source's whole list, so that an
+    identity missing from them has really left it.
+    """
+
+    items: list[EventSnapshot]
+    complete: bool = True

@@ -1,0 +1,146 @@
+"""fetch → parse → guard → store → detect, one transaction per source run.
+
+``tracker poll``, ``tracker replay`` and the scheduler all come through here, so a
+recorded file is treated exactly like a fetched one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.changes import detect, dropped
+from tracker.errors import ParseError, SourceError, UserError
+from tracker.models import FetchOutcome, RawDocument
+from tracker.sources.base import Source
+from tracker.store.repo import RunResult, SourceRun, Store
+
+if TYPE_CHECKING:
+    from tracker.http import Http
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DropGuard:
+    """Reject a fetch whose item count fell suspiciously (a half-rendered page, a
+    filter gone wrong) rather than report everything missing as dropped. After
+    ``confirmations`` such fetches in a row the new count is believed."""
+
+    min_items_ratio: float = 0.5
+    min_items_baseline: int = 8
+    confirmations: int = 3
+
+    def suspicious(self, count: int, last_ok_count: int | None, streak: int) -> bool:
+        if not last_ok_count or last_ok_count < self.min_items_baseline:
+            return False
+        if count >= last_ok_count * self.min_items_ratio:
+            return False
+        return streak + 1 < self.confirmations
+
+
+def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -> RunResult:
+    """Apply one document to the store through ``run``."""
+    etag = {"etag": doc.etag, "last_modified": doc.last_modified}
+    if doc.not_modified:
+        return run.finish(FetchOutcome.NOT_MODIFIED, http_status=doc.status)
+    try:
+        parsed = source.parse(doc)
+    except ParseError as exc:
+        return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=str(exc))
+    count = len(parsed.items)
+    if count == 0:
+        return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")
+    state = run.state
+    if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
+        message = f"{count} events where the last good fetch had {state.last_ok_count}"
+        return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
+    known = run.known()
+    seen: set[str] = set()
+    for snap in parsed.items:
+        if snap.source_ref in seen:
+            continue
+        seen.add(snap.source_ref)
+        previous = known.get(snap.source_ref)
+        view = previous.view if previous else None
+        if view is not None and view.fields() == snap.fields():
+            run.seen(snap.source_ref)
+            continue
+        run.write(snap, [] if state.baseline else detect(view, snap))
+    if parsed.complete:
+        for ref, item in list(known.items()):
+            if item.listed and ref not in seen:
+                change = None if state.baseline or item.view is None else dropped(item.view)
+                run.drop(ref, change)
+    return run.finish(FetchOutcome.OK, items=count, http_status=doc.status, **etag)
+
+
+def poll(store: Store, source: Source, http: Http, guard: DropGuard | None = None) -> RunResult:
+    """Fetch ``source`` now and apply what came back."""
+    guard = guard or DropGuard()
+    observed_at = datetime.now(UTC)
+    with store.source_run(source.name, source.kind, source.url, observed_at) as run:
+        try:
+            doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
+        except SourceError as exc:
+            log.warning("source %s: %s", source.name, exc)
+            return run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
+        result = ingest(run, source, doc, guard)
+    _log_result(source.name, result)
+    return result
+
+
+_STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})?Z")
+
+
+def stamp_of(path: Path) -> datetime:
+    """The UTC time written in a recorded file's name (``YYYY-MM-DDTHHMM[SS]Z``)."""
+    match = _STAMP.search(path.name)
+    if not match:
+        raise UserError(f"{path.name}: no UTC time in the file name (expected YYYY-MM-DDTHHMM[SS]Z)")
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def recorded_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files in the order given; a folder contributes its files in name order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.is_file() and _STAMP.search(p.name))
+        elif path.is_file():
+            yield path
+        else:
+            raise UserError(f"{path}: no such file or folder")
+
+
+def replay(
+    store: Store, source: Source, paths: Iterable[Path], guard: DropGuard | None = None
+) -> Iterator[tuple[Path, RunResult]]:
+    """Apply recorded files as if each had been fetched at the time in its name."""
+    guard = guard or DropGuard()
+    files = list(recorded_files(paths))
+    stamps = [(stamp_of(path), path) for path in files]
+    for observed_at, path in stamps:
+        doc = RawDocument(path.read_bytes(), observed_at, url=path.as_uri(), status=200)
+        with store.source_run(source.name, source.kind, source.url, observed_at, replay_of=str(path)) as run:
+            result = ingest(run, source, doc, guard)
+        yield path, result
+
+
+def _log_result(name: str, result: RunResult) -> None:
+    if result.outcome.healthy:
+        log.info(
+            "source %s: %s, %d events, %d revisions, %d changes",
+            name,
+            result.outcome.value,
+            result.items,
+            result.revisions,
+            len(result.changes),
+        )
+    else:
+        log.warning("source %s: %s: %s", name, result.outcome.value, result.error)

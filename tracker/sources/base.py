@@ -1,0 +1,47 @@
+"""What every source provides: a network ``fetch`` and a pure ``parse``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from tracker.models import Parsed, RawDocument
+
+if TYPE_CHECKING:
+    from tracker.http import Http
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source:
+    """A configured source. Subclasses set ``Options`` and implement both halves.
+
+    ``complete`` says whether one fetch returns the source's whole list, so that an
+    item missing from it has really left the list (dropped) rather than moved to a
+    page we did not read.
+    """
+
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    default_url: ClassVar[str] = ""
+
+    def __init__(
+        self, name: str, url: str | None = None, options: dict[str, Any] | BaseModel | None = None, kind: str = ""
+    ) -> None:
+        self.name = name
+        self.kind = kind or type(self).__name__
+        self.url = url or self.default_url
+        if isinstance(options, BaseModel):
+            self.options = options
+        else:
+            self.options = self.Options.model_validate(options or {})
+
+    def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:
+        """Fetch the source's document(s) through the shared HTTP layer."""
+        raise NotImplementedError
+
+    def parse(self, doc: RawDocument) -> Parsed:
+        """Pure: turn a document into snapshots, or raise ParseError."""
+        raise NotImplementedError

@@ -1,0 +1,205 @@
+"""Launch Library 2 (The Space Devs): upcoming launches and upcoming events.
+
+Tolerates the API versions seen in recordings, 2.0.0 to 2.3.0: ``status`` as an
+object or a string, ``net_precision`` as an object, an abbreviation or absent,
+provider/vehicle as nested objects or flattened strings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.errors import ParseError
+from tracker.models import EventKind, EventSnapshot, Parsed, RawDocument
+from tracker.sources.base import Source
+from tracker.status import normalise_status
+from tracker.timespec import from_ll2, parse_iso
+
+if TYPE_CHECKING:
+    from tracker.http import Http
+
+
+class LL2Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(100, ge=1, le=100, description="items per page (LL2 allows up to 100)")
+    max_pages: int = Field(3, ge=1, le=50, description="follow `next` links at most this many pages")
+    mode: str = Field("normal", pattern="^(list|normal|detailed)$")
+    params: dict[str, str | int] = Field(default_factory=dict, description="extra query parameters")
+
+
+def load_json(body: bytes, what: str) -> Any:
+    """Decode a JSON document, telling a truncated body from an HTML error page."""
+    text = body.lstrip()
+    if not text:
+        raise ParseError(f"empty {what} document")
+    if text[:1] == b"<":
+        raise ParseError(f"{what} returned HTML, not JSON (an error or block page?)")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"{what} returned invalid or truncated JSON: {exc}") from exc
+
+
+def _name(value: Any, *keys: str) -> str | None:
+    """A display name from a string, or from the first present key of an object."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        for key in keys or ("name",):
+            found = value.get(key)
+            if isinstance(found, str) and found.strip():
+                return found.strip()
+    return None
+
+
+def _instant(value: Any) -> Any:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
+def _pages(doc: RawDocument, what: str) -> tuple[list[dict[str, Any]], bool]:
+    """All result objects of a document and its extra pages, and whether that is the whole list."""
+    items: list[dict[str, Any]] = []
+    complete = True
+    for body in [doc.body, *doc.extra_pages]:
+        page = load_json(body, what)
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise ParseError(f"{what} document has no 'results' list")
+        items.extend(r for r in page["results"] if isinstance(r, dict))
+        complete = not page.get("next")
+        count = page.get("count")
+    if isinstance(count, int) and count > len(items):
+        complete = False
+    return items, complete
+
+
+class _LL2Source(Source):
+    Options: ClassVar[type[BaseModel]] = LL2Options
+    what: ClassVar[str] = "LL2"
+
+    def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:
+        opts = self.options
+        assert isinstance(opts, LL2Options)
+        params: dict[str, Any] = {"limit": opts.limit, "mode": opts.mode, **opts.params}
+        first = http.get(self.url, params=params, etag=etag, last_modified=last_modified, accept="application/json")
+        if first.not_modified:
+            return first
+        extra: list[bytes] = []
+        page = load_json(first.body, self.what)
+        next_url = page.get("next") if isinstance(page, dict) else None
+        while next_url and len(extra) + 1 < opts.max_pages:
+            more = http.get(str(next_url), accept="application/json")
+            extra.append(more.body)
+            following = load_json(more.body, self.what)
+            next_url = following.get("next") if isinstance(following, dict) else None
+        return RawDocument(
+            first.body,
+            first.observed_at,
+            first.url,
+            first.status,
+            first.content_type,
+            etag=first.etag,
+            last_modified=first.last_modified,
+            extra_pages=extra,
+        )
+
+
+class LL2Launches(_LL2Source):
+    """``/launch/upcoming`` (2.0.0–2.2.0) or ``/launches/upcoming`` (2.3.0)."""
+
+    default_url = "https://ll.thespacedevs.com/2.3.0/launches/upcoming/"
+    what = "LL2 launches"
+
+    def parse(self, doc: RawDocument) -> Parsed:
+        items, complete = _pages(doc, self.what)
+        return Parsed([snap for item in items if (snap := launch_snapshot(item)) is not None], complete)
+
+
+class LL2Events(_LL2Source):
+    """``/event/upcoming`` (2.0.0–2.2.0) or ``/events/upcoming`` (2.3.0)."""
+
+    default_url = "https://ll.thespacedevs.com/2.3.0/events/upcoming/"
+    what = "LL2 events"
+
+    def parse(self, doc: RawDocument) -> Parsed:
+        items, complete = _pages(doc, self.what)
+        return Parsed([snap for item in items if (snap := event_snapshot(item)) is not None], complete)
+
+
+def _title_parts(name: str) -> tuple[str | None, str | None]:
+    """LL2 names launches "Vehicle | Mission"."""
+    if "|" in name:
+        vehicle, _, mission = name.partition("|")
+        return vehicle.strip() or None, mission.strip() or None
+    return None, None
+
+
+def launch_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
+    ident = item.get("id")
+    name = _name(item.get("name"))
+    if ident is None or not name:
+        return None
+    name_vehicle, name_mission = _title_parts(name)
+    rocket = item.get("rocket")
+    config = rocket.get("configuration") if isinstance(rocket, dict) else None
+    vehicle = _name(config, "full_name", "name") or _name(item.get("vehicle")) or name_vehicle
+    pad = item.get("pad")
+    site = _name(pad)
+    location = _name(pad.get("location")) if isinstance(pad, dict) else _name(item.get("location"))
+    if location and site:
+        site = f"{site}, {location}"
+    return EventSnapshot(
+        source_ref=str(ident),
+        kind=EventKind.LAUNCH,
+        title=name,
+        when=from_ll2(
+            item.get("net"),
+            item.get("net_precision"),
+            tbddate=item.get("tbddate"),
+            tbdtime=item.get("tbdtime"),
+        ),
+        status=normalise_status(item.get("status")),
+        type="launch",
+        provider=_name(item.get("launch_service_provider")) or _name(item.get("provider")),
+        vehicle=vehicle,
+        mission=_name(item.get("mission")) or name_mission,
+        site=site or location,
+        window_start=_instant(item.get("window_start")),
+        window_end=_instant(item.get("window_end")),
+        url=_name(item.get("url")),
+    )
+
+
+def event_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
+    ident = item.get("id")
+    name = _name(item.get("name"))
+    if ident is None or not name:
+        return None
+    launches = item.get("launches") or []
+    first_launch = launches[0] if launches and isinstance(launches[0], dict) else {}
+    rocket = first_launch.get("rocket") if isinstance(first_launch, dict) else None
+    config = rocket.get("configuration") if isinstance(rocket, dict) else None
+    event_type = _name(item.get("type"))
+    return EventSnapshot(
+        source_ref=str(ident),
+        kind=EventKind.EVENT,
+        title=name,
+        when=from_ll2(item.get("date"), item.get("date_precision")),
+        status=None,
+        type=event_type.lower() if event_type else None,
+        provider=_name(first_launch.get("launch_service_provider")),
+        vehicle=_name(config, "full_name", "name"),
+        mission=_name(first_launch.get("mission")),
+        site=_name(item.get("location")),
+        url=_name(item.get("url")),
+    )

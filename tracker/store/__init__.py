@@ -1,0 +1,1 @@
+"""Persistence. Owns SQLAlchemy entirely; the rest of the tracker sees domain types."""

@@ -1,0 +1,398 @@
+"""The store's public face: write a source run, read events, timelines and changes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.errors import StoreError
+from tracker.models import (
+    Change,
+    ChangeKind,
+    ChangeRecord,
+    EventKind,
+    EventRecord,
+    EventSnapshot,
+    FetchOutcome,
+    RevisionRecord,
+    SourceHealth,
+)
+from tracker.store.convert import change_from, event_from, snapshot_columns, snapshot_from, when_columns
+from tracker.store.db import ensure_schema, make_engine
+from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Known:
+    """What the store knows of one source identity before a run."""
+
+    identity_id: int
+    event_id: int
+    listed: bool
+    view: EventSnapshot | None
+
+
+@dataclass
+class RunState:
+    """The source's memory, read at the start of a run."""
+
+    baseline: bool  # no successful fetch yet: this run records silently
+    last_ok_count: int | None
+    suspicious_streak: int
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass
+class RunResult:
+    outcome: FetchOutcome
+    items: int = 0
+    revisions: int = 0
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None
+    baseline: bool = False
+
+
+class SourceRun:
+    """One run of one source inside one transaction. Used by the pipeline only."""
+
+    def __init__(self, session: Session, source: SourceRow, observed_at: datetime, replay_of: str | None) -> None:
+        self._s = session
+        self._source = source
+        self.observed_at = observed_at
+        ok_runs = session.scalar(
+            select(func.count())
+            .select_from(FetchRunRow)
+            .where(FetchRunRow.source_id == source.id, FetchRunRow.outcome == FetchOutcome.OK.value)
+        )
+        self.state = RunState(
+            baseline=not ok_runs,
+            last_ok_count=source.last_ok_count,
+            suspicious_streak=source.suspicious_streak,
+            etag=source.etag,
+            last_modified=source.last_modified,
+        )
+        self._run = FetchRunRow(
+            source_id=source.id,
+            observed_at=observed_at,
+            started_at=_now(),
+            outcome="running",
+            replay_of=replay_of,
+        )
+        session.add(self._run)
+        session.flush()
+        self._known: dict[str, Known] | None = None
+        self.result = RunResult(FetchOutcome.OK, baseline=self.state.baseline)
+
+    def known(self) -> dict[str, Known]:
+        """Every identity of this source with its last stored view (one query)."""
+        if self._known is None:
+            rows = self._s.execute(
+                select(IdentityRow, RevisionRow)
+                .outerjoin(RevisionRow, RevisionRow.id == IdentityRow.last_revision_id)
+                .where(IdentityRow.source_id == self._source.id)
+            ).all()
+            self._known = {
+                ident.source_ref: Known(
+                    ident.id, ident.event_id, ident.listed, snapshot_from(rev, ident.source_ref) if rev else None
+                )
+                for ident, rev in rows
+            }
+        return self._known
+
+    def write(self, snap: EventSnapshot, changes: list[Change]) -> None:
+        """Store ``snap`` as a new revision (it differs from the last view) and its changes."""
+        known = self.known().get(snap.source_ref)
+        if known is None:
+            event = EventRow(created_at=self.observed_at, updated_at=self.observed_at, listed=True)
+            self._apply_event(event, snap)
+            self._s.add(event)
+            self._s.flush()
+            ident = IdentityRow(
+                source_id=self._source.id,
+                source_ref=snap.source_ref,
+                event_id=event.id,
+                first_seen=self.observed_at,
+                last_seen=self.observed_at,
+                listed=True,
+            )
+            self._s.add(ident)
+            self._s.flush()
+            known = Known(ident.id, event.id, True, None)
+            self.known()[snap.source_ref] = known
+        else:
+            event = self._s.get_one(EventRow, known.event_id)
+            self._apply_event(event, snap)
+            event.updated_at = self.observed_at
+        revision = RevisionRow(
+            event_id=known.event_id,
+            identity_id=known.identity_id,
+            fetch_run_id=self._run.id,
+            observed_at=self.observed_at,
+            **snapshot_columns(snap),
+        )
+        self._s.add(revision)
+        self._s.flush()
+        ident_row = self._s.get_one(IdentityRow, known.identity_id)
+        ident_row.last_revision_id = revision.id
+        ident_row.last_seen = self.observed_at
+        ident_row.listed = True
+        known.view, known.listed = snap, True
+        self.result.revisions += 1
+        for change in changes:
+            self._add_change(known, change, revision.id)
+
+    def seen(self, ref: str, changes: list[Change] | None = None) -> None:
+        """The identity is in this fetch with no field changed."""
+        known = self.known()[ref]
+        ident = self._s.get_one(IdentityRow, known.identity_id)
+        ident.last_seen = self.observed_at
+        if not known.listed:
+            ident.listed = known.listed = True
+            self._s.get_one(EventRow, known.event_id).listed = True
+        for change in changes or []:
+            self._add_change(known, change, None)
+
+    def drop(self, ref: str, change: Change | None) -> None:
+        """The identity left the source's complete list."""
+        known = self.known()[ref]
+        ident = self._s.get_one(IdentityRow, known.identity_id)
+        ident.listed = known.listed = False
+        self._s.get_one(EventRow, known.event_id).listed = False
+        if change is not None:
+            self._add_change(known, change, None)
+
+    def _apply_event(self, event: EventRow, snap: EventSnapshot) -> None:
+        event.kind = snap.kind.value
+        event.type = snap.type
+        event.title = snap.title
+        event.provider = snap.provider
+        event.vehicle = snap.vehicle
+        event.mission = snap.mission
+        event.site = snap.site
+        event.status = snap.status
+        event.listed = True
+        for key, value in when_columns(snap.when).items():
+            setattr(event, key, value)
+
+    def _add_change(self, known: Known, change: Change, revision_id: int | None) -> None:
+        columns = {}
+        if change.old_when is not None:
+            columns.update(when_columns(change.old_when, "old_"))
+        if change.new_when is not None:
+            columns.update(when_columns(change.new_when, "new_"))
+        self._s.add(
+            ChangeRow(
+                event_id=known.event_id,
+                identity_id=known.identity_id,
+                revision_id=revision_id,
+                fetch_run_id=self._run.id,
+                observed_at=self.observed_at,
+                kind=change.kind.value,
+                detail=change.detail,
+                old_status=change.old_status,
+                new_status=change.new_status,
+                **columns,
+            )
+        )
+        self.result.changes.append(change)
+
+    def finish(
+        self,
+        outcome: FetchOutcome,
+        *,
+        items: int = 0,
+        http_status: int | None = None,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> RunResult:
+        run, source = self._run, self._source
+        run.outcome = outcome.value
+        run.items = items
+        run.http_status = http_status
+        run.error = error
+        run.revisions = self.result.revisions
+        run.changes = len(self.result.changes)
+        run.baseline = self.state.baseline and outcome is FetchOutcome.OK
+        run.duration_ms = int((_now() - run.started_at).total_seconds() * 1000)
+        if outcome is FetchOutcome.OK:
+            source.last_ok_count = items
+            source.suspicious_streak = 0
+            if etag or last_modified:
+                source.etag, source.last_modified = etag, last_modified
+        elif outcome is FetchOutcome.SUSPICIOUS_DROP:
+            source.suspicious_streak += 1
+        self.result.outcome, self.result.items, self.result.error = outcome, items, error
+        return self.result
+
+
+_WORD = re.compile(r"\w+")
+
+
+class Store:
+    """The database, opened and migrated. Thread-safe; one session per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        engine = make_engine(url)
+        if migrate:
+            ensure_schema(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"database error: {exc.orig}") from exc
+
+    @contextmanager
+    def source_run(
+        self, name: str, kind: str, url: str, observed_at: datetime, *, replay_of: str | None = None
+    ) -> Iterator[SourceRun]:
+        """One transaction for one source run: all of it lands, or none of it."""
+        with self._session() as session:
+            source = session.scalar(select(SourceRow).where(SourceRow.name == name))
+            if source is None:
+                source = SourceRow(name=name, kind=kind, url=url, created_at=_now(), suspicious_streak=0)
+                session.add(source)
+                session.flush()
+            else:
+                source.kind, source.url = kind, url
+            yield SourceRun(session, source, observed_at, replay_of)
+
+    # ---- reading -------------------------------------------------------------
+
+    def upcoming(
+        self, now: datetime, *, days: int | None = None, kind: EventKind | None = None, limit: int | None = None
+    ) -> list[EventRecord]:
+        """Listed events that have not yet passed, soonest first (unknown dates last)."""
+        from datetime import timedelta
+
+        query = select(EventRow).where(
+            EventRow.listed.is_(True), or_(EventRow.latest.is_(None), EventRow.latest > now)
+        )
+        if days is not None:
+            query = query.where(or_(EventRow.earliest.is_(None), EventRow.earliest < now + timedelta(days=days)))
+        if kind is not None:
+            query = query.where(EventRow.kind == kind.value)
+        query = query.order_by(EventRow.earliest.is_(None), EventRow.earliest, EventRow.id)
+        if limit:
+            query = query.limit(limit)
+        with self._session() as s:
+            return [event_from(row) for row in s.scalars(query)]
+
+    def event(self, event_id: int) -> EventRecord | None:
+        with self._session() as s:
+            row = s.get(EventRow, event_id)
+            return event_from(row) if row else None
+
+    def find_events(self, words: str, limit: int = 20) -> list[EventRecord]:
+        """Events whose title contains every word (case-insensitive), most recent first."""
+        query = select(EventRow)
+        for word in _WORD.findall(words):
+            query = query.where(func.lower(EventRow.title).contains(word.lower()))
+        query = query.order_by(EventRow.listed.desc(), EventRow.updated_at.desc()).limit(limit)
+        with self._session() as s:
+            return [event_from(row) for row in s.scalars(query)]
+
+    def history(self, event_id: int) -> list[RevisionRecord]:
+        query = (
+            select(RevisionRow, IdentityRow.source_ref, SourceRow.name)
+            .join(IdentityRow, IdentityRow.id == RevisionRow.identity_id)
+            .join(SourceRow, SourceRow.id == IdentityRow.source_id)
+            .where(RevisionRow.event_id == event_id)
+            .order_by(RevisionRow.observed_at, RevisionRow.id)
+        )
+        with self._session() as s:
+            return [
+                RevisionRecord(rev.id, rev.observed_at, source, ref, snapshot_from(rev, ref))
+                for rev, ref, source in s.execute(query)
+            ]
+
+    def changes(
+        self, *, since: datetime | None = None, event_id: int | None = None, kinds: set[ChangeKind] | None = None
+    ) -> list[ChangeRecord]:
+        query: Select[tuple[ChangeRow, str, str, str]] = (
+            select(ChangeRow, EventRow.title, SourceRow.name, IdentityRow.source_ref)
+            .join(EventRow, EventRow.id == ChangeRow.event_id)
+            .join(IdentityRow, IdentityRow.id == ChangeRow.identity_id)
+            .join(SourceRow, SourceRow.id == IdentityRow.source_id)
+        )
+        if since is not None:
+            query = query.where(ChangeRow.observed_at >= since)
+        if event_id is not None:
+            query = query.where(ChangeRow.event_id == event_id)
+        if kinds:
+            query = query.where(ChangeRow.kind.in_([k.value for k in kinds]))
+        query = query.order_by(ChangeRow.observed_at, ChangeRow.id)
+        with self._session() as s:
+            return [change_from(row, title, source, ref) for row, title, source, ref in s.execute(query)]
+
+    def sources(self) -> list[SourceHealth]:
+        with self._session() as s:
+            result = []
+            for src in s.scalars(select(SourceRow).order_by(SourceRow.name)):
+                runs = list(
+                    s.scalars(
+                        select(FetchRunRow)
+                        .where(FetchRunRow.source_id == src.id)
+                        .order_by(FetchRunRow.observed_at.desc(), FetchRunRow.id.desc())
+                    )
+                )
+                last = runs[0] if runs else None
+                last_ok = next((r for r in runs if FetchOutcome(r.outcome).healthy), None)
+                failures = 0
+                for r in runs:
+                    if FetchOutcome(r.outcome).healthy:
+                        break
+                    failures += 1
+                events = s.scalar(
+                    select(func.count()).select_from(IdentityRow).where(IdentityRow.source_id == src.id)
+                )
+                result.append(
+                    SourceHealth(
+                        name=src.name,
+                        kind=src.kind,
+                        url=src.url,
+                        last_outcome=last.outcome if last else None,
+                        last_run_at=last.observed_at if last else None,
+                        last_error=last.error if last else None,
+                        last_ok_at=last_ok.observed_at if last_ok else None,
+                        runs=len(runs),
+                        failures_in_row=failures,
+                        events=events or 0,
+                    )
+                )
+            return result
+
+    def slip_summary(self, event_id: int) -> tuple[int, float | None]:
+        """How many times the event slipped, and the total delay in seconds so far."""
+        changes = self.changes(event_id=event_id)
+        slips = sum(1 for c in changes if c.kind is ChangeKind.SLIP)
+        history = self.history(event_id)
+        firsts = [r.snapshot.when.earliest for r in history if r.snapshot.when.earliest is not None]
+        if len(firsts) < 1:
+            return slips, None
+        return slips, (firsts[-1] - firsts[0]).total_seconds()

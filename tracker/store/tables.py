@@ -1,0 +1,148 @@
+"""The schema, as SQLAlchemy 2.x declarative tables. Changes go through Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tracker.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SourceRow(Base):
+    """A configured source and what we remember between its fetches."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    url: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_ok_count: Mapped[int | None] = mapped_column(Integer)
+    suspicious_streak: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FetchRunRow(Base):
+    """One fetch (or replayed file) of a source, whatever its outcome."""
+
+    __tablename__ = "fetch_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(30))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    revisions: Mapped[int] = mapped_column(Integer, default=0)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    replay_of: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """One real-world event (launch, static fire, docking...) and its current value."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str | None] = mapped_column(Text)
+    vehicle: Mapped[str | None] = mapped_column(Text)
+    mission: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(50))
+    earliest: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    precision: Mapped[str] = mapped_column(String(10))
+    is_net: Mapped[bool] = mapped_column(Boolean, default=False)
+    t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdentityRow(Base):
+    """A source's own id for an event (source + external id -> event)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("source_id", "source_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    source_ref: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_revision_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class RevisionRow(Base):
+    """An append-only record of a source's normalised view when it really changed."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
+    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str | None] = mapped_column(String(50))
+    provider: Mapped[str | None] = mapped_column(Text)
+    vehicle: Mapped[str | None] = mapped_column(Text)
+    mission: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(Text)
+    earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    precision: Mapped[str] = mapped_column(String(10))
+    is_net: Mapped[bool] = mapped_column(Boolean, default=False)
+    t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeRow(Base):
+    """A classified change between two revisions (or an appearance / departure)."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_observed", "observed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    old_earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    old_latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    old_precision: Mapped[str | None] = mapped_column(String(10))
+    old_is_net: Mapped[bool | None] = mapped_column(Boolean)
+    old_t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_precision: Mapped[str | None] = mapped_column(String(10))
+    new_is_net: Mapped[bool | None] = mapped_column(Boolean)
+    new_t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    old_status: Mapped[str | None] = mapped_column(String(50))
+    new_status: Mapped[str | None] = mapped_column(String(50))
