@@ -40,7 +40,9 @@ def classify_time(old: TimeSpec, new: TimeSpec) -> ChangeKind | None:
     if new.precision > old.precision and new.contains(old):
         return ChangeKind.LOOSENED
     if (old.earliest, old.latest, old.precision) == (new.earliest, new.latest, new.precision):
-        # Only the NET flag or the placeholder instant changed.
+        # Same interval: only the written instant or the NET flag changed.
+        if old.t0 != new.t0:
+            return ChangeKind.RETIMED  # the placeholder instant moved within the same value
         if old.net != new.net:
             return ChangeKind.LOOSENED if new.net else ChangeKind.FIRMED
         return None

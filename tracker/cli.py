@@ -27,7 +27,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 class App:
     """Lazily loaded configuration and store, shared by the commands of one call."""
 
-    def __init__(self, config_path: str | None, database: str | None, tz: str | None) -> None:
+    def __init__(self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False) -> None:
+        self.verbose = verbose
         self.config_path = config_path
         self.database = database
         self.tz = tz
@@ -42,7 +43,8 @@ class App:
             self._config = load_config(self.config_path)
             from tracker.logs import setup_logging
 
-            setup_logging(self._config.log.level)
+            # Commands print their own results; log lines are for -v and the daemon.
+            setup_logging(self._config.log.level if self.verbose else "WARNING")
         return self._config
 
     @property
@@ -110,11 +112,12 @@ pass_app = click.make_pass_decorator(App)
 @click.option("--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's).")
 @click.option("--database", metavar="URL", help="Database URL (overrides the config and $TRACKER_DATABASE_URL).")
 @click.option("--tz", metavar="ZONE", help="Time zone for human output, e.g. Europe/Paris.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at the configured level (default: warnings only).")
 @click.version_option(package_name="launch-tracker")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, database: str | None, tz: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, database: str | None, tz: str | None, verbose: bool) -> None:
     """Track scheduled space events and what moved."""
-    app = App(config_path, database, tz)
+    app = App(config_path, database, tz, verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
-from tracker.models import FetchOutcome, RawDocument
+from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
 from tracker.sources.base import Source
 from tracker.store.repo import RunResult, SourceRun, Store
 
@@ -75,9 +75,18 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
     if parsed.complete:
         for ref, item in list(known.items()):
             if item.listed and ref not in seen:
-                change = None if state.baseline or item.view is None else dropped(item.view)
-                run.drop(ref, change)
+                run.drop(ref, None if state.baseline else _departure(item.view, run.observed_at))
     return run.finish(FetchOutcome.OK, items=count, http_status=doc.status, **etag)
+
+
+def _departure(view: EventSnapshot | None, observed_at: datetime) -> Change | None:
+    """A "dropped" change, unless the event's time had come: then it simply happened."""
+    if view is None:
+        return None
+    start = view.when.earliest
+    if start is not None and start <= observed_at:
+        return None
+    return dropped(view)
 
 
 def poll(store: Store, source: Source, http: Http, guard: DropGuard | None = None) -> RunResult:

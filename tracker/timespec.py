@@ -172,10 +172,10 @@ def from_ll2(
     """The schedule value of an LL2 launch (``net``) or event (``date``).
 
     With a precision field it is authoritative. Without one (API 2.0.0, events):
-    ``tbddate`` on a month's last day at midnight is a month placeholder, other
-    ``tbddate`` values are a day that is not firm (NET), ``tbdtime`` is a day, a
-    midnight timestamp with no flags is a day (events write 00:00 for "date only"),
-    and otherwise the value is as precise as it is written (minute or second).
+    midnight on a month's last day is a month placeholder (when ``tbddate`` is set,
+    or for events, which have no flags); other midnights are a day ("no time yet");
+    a real time of day is as precise as written (minute or second), and NET when
+    ``tbddate`` or ``tbdtime`` says it is not confirmed.
     """
     if not net:
         return TimeSpec.unknown(net=bool(tbddate))
@@ -184,14 +184,13 @@ def from_ll2(
     if given is not None:
         return span(t0, given, net=given >= Precision.DAY, t0=t0)
     midnight = _is_midnight(t0)
-    if tbddate:
-        if midnight and _is_month_end(t0):
-            return span(t0, Precision.MONTH, net=True, t0=t0)
-        return span(t0, Precision.DAY, net=True, t0=t0)
-    if tbdtime or midnight:
-        if tbdtime is None and midnight and _is_month_end(t0):
-            # API 2.0.0 events: a month's last day at midnight is a placeholder.
-            return span(t0, Precision.MONTH, net=True, t0=t0)
-        return span(t0, Precision.DAY, t0=t0)
     fine = Precision.SECOND if t0.second or t0.microsecond else Precision.MINUTE
-    return span(t0, fine, t0=t0)
+    if midnight and (tbddate or tbdtime is None) and _is_month_end(t0):
+        # A month's last day at midnight is a month placeholder (API 2.0.0 launches
+        # with tbddate; events, which carry no flags at all).
+        return span(t0, Precision.MONTH, net=True, t0=t0)
+    if midnight:
+        # Midnight is LL2's "no time yet": a day, not firm when tbddate says so.
+        return span(t0, Precision.DAY, net=bool(tbddate), t0=t0)
+    # A real time of day: as precise as written; not firm when a TBD flag is set.
+    return span(t0, fine, net=bool(tbddate or tbdtime), t0=t0)

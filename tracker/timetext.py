@@ -62,9 +62,10 @@ _EARLY = ("early", "beginning of", "start of")
 
 _NET_PREFIX = re.compile(r"^(?:net|no earlier than|not earlier than)\b[\s:]*", re.IGNORECASE)
 _TBD_SUFFIX = re.compile(r"(?:\s*\(\s*(?:tbd|tba|tbc|to be determined)\s*\)|\s+(?:tbd|tbc))$", re.IGNORECASE)
-# LL2-derived pages: "Currently scheduled for June 29, 2027; exact launch time TBD (quarter 2-level estimate)".
+# LL2-derived pages: "Currently scheduled for June 29, 2027; exact launch time TBD (month-level estimate)".
 _LL2_SENTENCE = re.compile(
-    r"^currently scheduled for (?P<date>[^;]+); exact launch time tbd \((?P<level>[a-z0-9 ]+)-level estimate\)$",
+    r"^currently scheduled for (?P<date>[^;]+); exact launch time tbd"
+    r" \((?P<level>[a-z0-9 ]+)-level estimate\)$",
     re.IGNORECASE,
 )
 _ISO = re.compile(
@@ -234,10 +235,10 @@ def _range_precision(days: int) -> Precision:
     return Precision.HALF if days <= 184 else Precision.YEAR
 
 
-def _read_clock(m: re.Match[str], p: str) -> tuple[time, Precision]:
-    """The time of one `_clock` match, converting 12-hour readings."""
+def _read_clock(m: re.Match[str], p: str, ampm_default: str | None = None) -> tuple[time, Precision]:
+    """The time of one `_clock` match, converting 12-hour readings ("6:00-9:00 PM": both PM)."""
     hour, minute, second = int(m[p + "h"]), int(m[p + "m"] or 0), int(m[p + "s"] or 0)
-    ampm = (m[p + "ap"] or "").lower()
+    ampm = (m[p + "ap"] or ampm_default or "").lower()
     if ampm:
         if not 1 <= hour <= 12:
             raise ValueError(f"{hour} is not a 12-hour clock hour")
@@ -252,13 +253,13 @@ def _split_time(text: str) -> tuple[str, _Clock | None]:
     m = _TIME_TAIL.search(text)
     if m is None:
         return text, None
-    start, precision = _read_clock(m, "a")
+    if m["bh"] and m["bap"] is None and m["aap"] is not None:
+        raise ValueError("a time window with am/pm on its start only is ambiguous")
+    start, precision = _read_clock(m, "a", m["bap"] if m["bh"] and int(m["ah"]) <= 12 else None)
     end: time | None = None
     end_precision = precision
     if m["bh"]:
         end, end_precision = _read_clock(m, "b")
-        if m["bap"] is None and m["aap"] is not None:
-            raise ValueError("a time window with am/pm on its start only is ambiguous")
     zone = timezone(timedelta(hours=_ZONES[(m["zone"] or "utc").lower()]))
     clock = _Clock(start, precision, end, end_precision, bool(m["approx"]), zone)
     return text[: m.start()].strip().rstrip(",").strip(), clock
@@ -425,8 +426,8 @@ def parse_text(text: str, reference: datetime, *, year: int | None = None) -> Ti
         except ValueError as exc:
             raise ValueError(f"cannot read schedule text {original!r}: {exc}") from exc
         return span(instant, Precision.SECOND if iso["s"] else Precision.MINUTE, net=net)
-    date_text, clock = _split_time(cleaned)
     try:
+        date_text, clock = _split_time(cleaned)
         days = _match_days(date_text)
     except ValueError as exc:
         raise ValueError(f"cannot read schedule text {original!r}: {exc}") from exc

@@ -239,9 +239,6 @@ class SourceRun:
         return self.result
 
 
-_WORD = re.compile(r"\w+")
-
-
 class Store:
     """The database, opened and migrated. Thread-safe; one session per call."""
 
@@ -309,13 +306,19 @@ class Store:
             return event_from(row) if row else None
 
     def find_events(self, words: str, limit: int = 20) -> list[EventRecord]:
-        """Events whose title contains every word (case-insensitive), most recent first."""
+        """Events whose title has every word of ``words`` as a whole token
+        ("10-1" finds "Starlink Group 10-1", not "10-10"), listed ones first."""
+        tokens = words.split()
+        if not tokens:
+            return []
         query = select(EventRow)
-        for word in _WORD.findall(words):
-            query = query.where(func.lower(EventRow.title).contains(word.lower()))
-        query = query.order_by(EventRow.listed.desc(), EventRow.updated_at.desc()).limit(limit)
+        for token in tokens:
+            query = query.where(func.lower(EventRow.title).contains(token.lower(), autoescape=True))
+        query = query.order_by(EventRow.listed.desc(), EventRow.updated_at.desc())
+        patterns = [re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])", re.IGNORECASE) for t in tokens]
         with self._session() as s:
-            return [event_from(row) for row in s.scalars(query)]
+            rows = [r for r in s.scalars(query) if all(p.search(r.title) for p in patterns)]
+            return [event_from(row) for row in rows[:limit]]
 
     def history(self, event_id: int) -> list[RevisionRecord]:
         query = (
