@@ -10,7 +10,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def _find_corpus() -> Path:
+    """``$TRACKER_CORPUS``, else ``../shared/corpus`` beside the checkout, else the
+    workplace's ``/work/shared/corpus`` (for clones made elsewhere, as in CI)."""
+    if os.environ.get("TRACKER_CORPUS"):
+        return Path(os.environ["TRACKER_CORPUS"])
+    for candidate in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")):
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "corpus"
+
+
+CORPUS = _find_corpus()
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 
-def launch(n: int, net: str, *, status: str = "Go", precision: str | None = "MIN", name: str | None = None) -> dict[str, Any]:
+def launch(
+    n: int, net: str, *, status: str = "Go", precision: str | None = "MIN", name: str | None = None
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": f"00000000-0000-0000-0000-{n:012d}",
         "name": name or f"Falcon 9 Block 5 | Starlink Group 10-{n}",
@@ -25,7 +27,9 @@ def launch(n: int, net: str, *, status: str = "Go", precision: str | None = "MIN
 
 
 def page(items: list[dict[str, Any]], *, next_url: str | None = None, count: int | None = None) -> bytes:
-    return json.dumps({"count": len(items) if count is None else count, "next": next_url, "results": items}).encode()
+    return json.dumps(
+        {"count": len(items) if count is None else count, "next": next_url, "results": items}
+    ).encode()
 
 
 def forty(day: int = 10) -> list[dict[str, Any]]:

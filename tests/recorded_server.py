@@ -27,7 +27,7 @@ class RecordedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 reply = server.queue.pop(0) if server.queue else server.reply
                 self.send_response(reply.status)

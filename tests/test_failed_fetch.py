@@ -28,7 +28,7 @@ def config(tmp_path, server):
     path.write_text(
         f"""
 [database]
-url = "sqlite:///{tmp_path / 'db.sqlite'}"
+url = "sqlite:///{tmp_path / "db.sqlite"}"
 [http]
 retries = 0
 [[sources]]

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CORPUS
 from tracker.models import Precision, TimeSpec
 from tracker.timespec import parse_iso
 from tracker.timetext import parse_text, strip_citations
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 WIKI = "wikipedia-launchdata-2022"
 REALWATCH = "ll2-realwatch-2026"
 

@@ -27,7 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class App:
     """Lazily loaded configuration and store, shared by the commands of one call."""
 
-    def __init__(self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False) -> None:
+    def __init__(
+        self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
+    ) -> None:
         self.verbose = verbose
         self.config_path = config_path
         self.database = database
@@ -55,7 +57,9 @@ class App:
             try:
                 return ZoneInfo(self.tz)
             except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise UserError(f"unknown time zone {self.tz!r} (use an IANA name such as Europe/Paris)") from exc
+                raise UserError(
+                    f"unknown time zone {self.tz!r} (use an IANA name such as Europe/Paris)"
+                ) from exc
         return self.config.zone
 
     @property
@@ -76,7 +80,9 @@ class App:
         if name in SOURCE_KINDS:
             return build_source(name, name), None
         names = ", ".join(c.name for c in self.config.sources)
-        raise UserError(f"no source named {name!r} (configured: {names}; or a kind: {', '.join(SOURCE_KINDS)})")
+        raise UserError(
+            f"no source named {name!r} (configured: {names}; or a kind: {', '.join(SOURCE_KINDS)})"
+        )
 
     def close(self) -> None:
         if self._store is not None:
@@ -109,13 +115,19 @@ pass_app = click.make_pass_decorator(App)
 
 
 @click.group()
-@click.option("--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's).")
-@click.option("--database", metavar="URL", help="Database URL (overrides the config and $TRACKER_DATABASE_URL).")
+@click.option(
+    "--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's)."
+)
+@click.option(
+    "--database", metavar="URL", help="Database URL (overrides the config and $TRACKER_DATABASE_URL)."
+)
 @click.option("--tz", metavar="ZONE", help="Time zone for human output, e.g. Europe/Paris.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at the configured level (default: warnings only).")
 @click.version_option(package_name="launch-tracker")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, database: str | None, tz: str | None, verbose: bool) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, database: str | None, tz: str | None, verbose: bool
+) -> None:
     """Track scheduled space events and what moved."""
     app = App(config_path, database, tz, verbose)
     ctx.obj = app
@@ -132,7 +144,8 @@ def main(ctx: click.Context, config_path: str | None, database: str | None, tz: 
 def poll(app: App, names: tuple[str, ...]) -> None:
     """Fetch, parse, store and detect changes once, for every enabled source or those named."""
     from tracker.http import Http, HttpSettings
-    from tracker.pipeline import DropGuard, poll as poll_source
+    from tracker.pipeline import DropGuard
+    from tracker.pipeline import poll as poll_source
 
     cfg = app.config
     chosen = [c for c in cfg.sources if c.enabled] if not names else [app.source(n)[1] or n for n in names]
@@ -164,7 +177,8 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     import time
     from collections import Counter
 
-    from tracker.pipeline import DropGuard, replay as replay_files
+    from tracker.pipeline import DropGuard
+    from tracker.pipeline import replay as replay_files
 
     source, scfg = app.source(source_name)
     started = time.perf_counter()
@@ -209,7 +223,9 @@ def sources(app: App) -> None:
 
     now = datetime.now(UTC)
     health = {h.name: h for h in app.store.sources()}
-    names = [c.name for c in app.config.sources] + [n for n in health if n not in {c.name for c in app.config.sources}]
+    names = [c.name for c in app.config.sources] + [
+        n for n in health if n not in {c.name for c in app.config.sources}
+    ]
     for name in names:
         h = health.get(name)
         if h is None:
@@ -235,7 +251,9 @@ def sources(app: App) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON (UTC) instead of text.")
 @pass_app
 @handle_errors
-def upcoming(app: App, days: int | None, kind: str | None, limit: int, include_past: bool, as_json: bool) -> None:
+def upcoming(
+    app: App, days: int | None, kind: str | None, limit: int, include_past: bool, as_json: bool
+) -> None:
     """What is coming, soonest first."""
     from tracker.contract import event_json
     from tracker.display import when_text
@@ -391,7 +409,9 @@ def changes(
         else:
             what = f"{when_text(c.old_when, zone)} → {when_text(c.new_when, zone)}"
             what += f" ({c.detail})" if c.detail else ""
-        click.echo(f"{instant_text(c.observed_at, zone)}  {c.kind.value.upper():<8} #{c.event_id} {c.title}: {what}")
+        click.echo(
+            f"{instant_text(c.observed_at, zone)}  {c.kind.value.upper():<8} #{c.event_id} {c.title}: {what}"
+        )
 
 
 # ---- maintenance -------------------------------------------------------------

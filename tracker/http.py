@@ -48,7 +48,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 class Http:
     """A ``requests`` session with the tracker's manners."""
 
-    def __init__(self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.settings = settings or HttpSettings()
         self._sleep = sleep
         self._session = requests.Session()
@@ -92,7 +94,9 @@ class Http:
                 url, params=params, headers=headers, timeout=self.settings.timeout_seconds, stream=True
             )
         except requests.RequestException as exc:
-            raise SourceError(f"cannot reach {url}: {exc.__class__.__name__}: {exc}", "network_error") from exc
+            raise SourceError(
+                f"cannot reach {url}: {exc.__class__.__name__}: {exc}", "network_error"
+            ) from exc
         with response:
             status = response.status_code
             if status == 304:

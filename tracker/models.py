@@ -26,7 +26,7 @@ class Precision(enum.IntEnum):
     UNKNOWN = 9
 
 
-class EventKind(str, enum.Enum):
+class EventKind(enum.StrEnum):
     LAUNCH = "launch"
     EVENT = "event"
 
@@ -102,7 +102,7 @@ class EventSnapshot:
         }
 
 
-class ChangeKind(str, enum.Enum):
+class ChangeKind(enum.StrEnum):
     SLIP = "slip"
     ADVANCE = "advance"
     FIRMED = "firmed"
@@ -135,7 +135,7 @@ class Change:
     detail: str = ""
 
 
-class FetchOutcome(str, enum.Enum):
+class FetchOutcome(enum.StrEnum):
     OK = "ok"
     NOT_MODIFIED = "not_modified"
     HTTP_ERROR = "http_error"

@@ -53,6 +53,10 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
         parsed = source.parse(doc)
     except ParseError as exc:
         return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=str(exc))
+    except Exception as exc:  # a document shaped in a way the parser never met
+        log.exception("source %s: the parser failed on %s", run.source_name, doc.url or "a document")
+        error = f"parser failed: {type(exc).__name__}: {exc}"
+        return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=error)
     count = len(parsed.items)
     if count == 0:
         return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")

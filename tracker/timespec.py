@@ -39,7 +39,9 @@ def _add_months(dt: datetime, months: int) -> datetime:
     return _month_start(index // 12, index % 12 + 1)
 
 
-def span(anchor: datetime, precision: Precision, *, net: bool = False, t0: datetime | None = None) -> TimeSpec:
+def span(
+    anchor: datetime, precision: Precision, *, net: bool = False, t0: datetime | None = None
+) -> TimeSpec:
     """The interval of ``precision`` that contains ``anchor``.
 
     ``span(2026-03-26 10:30:12, MINUTE)`` is ``[10:30, 10:31)``;
@@ -182,7 +184,7 @@ def from_ll2(
     t0 = parse_iso(net)
     given = ll2_precision(precision)
     if given is not None:
-        return span(t0, given, net=given >= Precision.DAY, t0=t0)
+        return span(t0, given, net=given >= Precision.WEEK, t0=t0)
     midnight = _is_midnight(t0)
     fine = Precision.SECOND if t0.second or t0.microsecond else Precision.MINUTE
     if midnight and (tbddate or tbdtime is None) and _is_month_end(t0):

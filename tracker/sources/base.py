@@ -28,7 +28,11 @@ class Source:
     default_url: ClassVar[str] = ""
 
     def __init__(
-        self, name: str, url: str | None = None, options: dict[str, Any] | BaseModel | None = None, kind: str = ""
+        self,
+        name: str,
+        url: str | None = None,
+        options: dict[str, Any] | BaseModel | None = None,
+        kind: str = "",
     ) -> None:
         self.name = name
         self.kind = kind or type(self).__name__

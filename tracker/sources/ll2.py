@@ -91,7 +91,9 @@ class _LL2Source(Source):
         opts = self.options
         assert isinstance(opts, LL2Options)
         params: dict[str, Any] = {"limit": opts.limit, "mode": opts.mode, **opts.params}
-        first = http.get(self.url, params=params, etag=etag, last_modified=last_modified, accept="application/json")
+        first = http.get(
+            self.url, params=params, etag=etag, last_modified=last_modified, accept="application/json"
+        )
         if first.not_modified:
             return first
         extra: list[bytes] = []

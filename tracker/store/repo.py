@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,9 +68,12 @@ class RunResult:
 class SourceRun:
     """One run of one source inside one transaction. Used by the pipeline only."""
 
-    def __init__(self, session: Session, source: SourceRow, observed_at: datetime, replay_of: str | None) -> None:
+    def __init__(
+        self, session: Session, source: SourceRow, observed_at: datetime, replay_of: str | None
+    ) -> None:
         self._s = session
         self._source = source
+        self.source_name = source.name
         self.observed_at = observed_at
         ok_runs = session.scalar(
             select(func.count())
@@ -106,7 +109,10 @@ class SourceRun:
             ).all()
             self._known = {
                 ident.source_ref: Known(
-                    ident.id, ident.event_id, ident.listed, snapshot_from(rev, ident.source_ref) if rev else None
+                    ident.id,
+                    ident.event_id,
+                    ident.listed,
+                    snapshot_from(rev, ident.source_ref) if rev else None,
                 )
                 for ident, rev in rows
             }
@@ -282,7 +288,12 @@ class Store:
     # ---- reading -------------------------------------------------------------
 
     def upcoming(
-        self, now: datetime, *, days: int | None = None, kind: EventKind | None = None, limit: int | None = None
+        self,
+        now: datetime,
+        *,
+        days: int | None = None,
+        kind: EventKind | None = None,
+        limit: int | None = None,
     ) -> list[EventRecord]:
         """Listed events that have not yet passed, soonest first (unknown dates last)."""
         from datetime import timedelta
@@ -291,7 +302,9 @@ class Store:
             EventRow.listed.is_(True), or_(EventRow.latest.is_(None), EventRow.latest > now)
         )
         if days is not None:
-            query = query.where(or_(EventRow.earliest.is_(None), EventRow.earliest < now + timedelta(days=days)))
+            query = query.where(
+                or_(EventRow.earliest.is_(None), EventRow.earliest < now + timedelta(days=days))
+            )
         if kind is not None:
             query = query.where(EventRow.kind == kind.value)
         query = query.order_by(EventRow.earliest.is_(None), EventRow.earliest, EventRow.id)
@@ -335,9 +348,13 @@ class Store:
             ]
 
     def changes(
-        self, *, since: datetime | None = None, event_id: int | None = None, kinds: set[ChangeKind] | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        event_id: int | None = None,
+        kinds: set[ChangeKind] | None = None,
     ) -> list[ChangeRecord]:
-        query: Select[tuple[ChangeRow, str, str, str]] = (
+        query = (
             select(ChangeRow, EventRow.title, SourceRow.name, IdentityRow.source_ref)
             .join(EventRow, EventRow.id == ChangeRow.event_id)
             .join(IdentityRow, IdentityRow.id == ChangeRow.identity_id)
