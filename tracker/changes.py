@@ -83,7 +83,13 @@ def dropped(old: EventSnapshot) -> Change:
 
 
 def delay(old: TimeSpec, new: TimeSpec) -> timedelta | None:
-    """How far the start moved (positive = later); None when either is unknown."""
+    """How far the value moved (positive = later); None when either is unknown.
+
+    Measured between the instants the source wrote (LL2's month-end or quarter-end
+    placeholders included), so "Q1" → "April" reads +30 d, not +90 d.
+    """
+    if old.t0 is not None and new.t0 is not None:
+        return new.t0 - old.t0
     if old.earliest is None or new.earliest is None:
         return None
     return new.earliest - old.earliest

@@ -51,16 +51,9 @@ class App:
 
     @property
     def zone(self) -> tzinfo:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from zoneinfo import ZoneInfo
 
-        if self.tz:
-            try:
-                return ZoneInfo(self.tz)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise UserError(
-                    f"unknown time zone {self.tz!r} (use an IANA name such as Europe/Paris)"
-                ) from exc
-        return self.config.zone
+        return ZoneInfo(self.tz) if self.tz else self.config.zone
 
     @property
     def store(self) -> Store:
@@ -114,6 +107,20 @@ def handle_errors(func: F) -> F:
 pass_app = click.make_pass_decorator(App)
 
 
+def _check_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+        ) from exc
+    return value
+
+
 @click.group()
 @click.option(
     "--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's)."
@@ -121,7 +128,9 @@ pass_app = click.make_pass_decorator(App)
 @click.option(
     "--database", metavar="URL", help="Database URL (overrides the config and $TRACKER_DATABASE_URL)."
 )
-@click.option("--tz", metavar="ZONE", help="Time zone for human output, e.g. Europe/Paris.")
+@click.option(
+    "--tz", metavar="ZONE", callback=_check_zone, help="Time zone for human output, e.g. Europe/Paris."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log at the configured level (default: warnings only).")
 @click.version_option(package_name="launch-tracker")
 @click.pass_context
@@ -256,7 +265,7 @@ def upcoming(
 ) -> None:
     """What is coming, soonest first."""
     from tracker.contract import event_json
-    from tracker.display import when_text
+    from tracker.display import plain, when_text
     from tracker.models import EventKind
     from tracker.status import status_label
 
@@ -271,7 +280,9 @@ def upcoming(
     zone = app.zone
     for e in events:
         what = e.type if e.kind.value == "event" and e.type else e.kind.value
-        click.echo(f"#{e.id:<5} {when_text(e.when, zone):<32} {e.title}  [{what}, {status_label(e.status)}]")
+        click.echo(
+            f"#{e.id:<5} {when_text(e.when, zone):<32} {plain(e.title)}  [{plain(what)}, {status_label(e.status)}]"
+        )
 
 
 def _resolve_event(app: App, text: str) -> EventRecord:
@@ -290,7 +301,9 @@ def _resolve_event(app: App, text: str) -> EventRecord:
     best = exact or inner or matches
     if len(best) == 1:
         return best[0]
-    listing = "\n".join(f"  #{m.id} {m.title}" for m in matches[:10])
+    from tracker.display import plain
+
+    listing = "\n".join(f"  #{m.id} {plain(m.title)}" for m in matches[:10])
     raise UserError(f"{text!r} matches {len(matches)} events; name one by id:\n{listing}")
 
 
@@ -303,7 +316,7 @@ def history(app: App, event: tuple[str, ...], as_json: bool) -> None:
     """The whole timeline of an EVENT (an id or words from its title)."""
     from tracker.changes import format_duration
     from tracker.contract import change_json, event_json, revision_json
-    from tracker.display import instant_text, when_text
+    from tracker.display import instant_text, plain, when_text
     from tracker.status import status_label
 
     found = _resolve_event(app, " ".join(event))
@@ -322,10 +335,10 @@ def history(app: App, event: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(doc, indent=2))
         return
     zone = app.zone
-    click.echo(f"#{found.id} {found.title}")
+    click.echo(f"#{found.id} {plain(found.title)}")
     click.echo(f"  now: {when_text(found.when, zone)}, {status_label(found.status)}")
     details = [found.provider, found.vehicle, found.site]
-    click.echo("  " + " · ".join(d for d in details if d))
+    click.echo("  " + " · ".join(plain(d) for d in details if d))
     delay = format_duration(timedelta(seconds=total)) if total else "none"
     click.echo(f"  slips: {slips}, total delay so far: {delay}")
     click.echo("  timeline:")
@@ -377,7 +390,7 @@ def changes(
 ) -> None:
     """What moved: slips, advances, firmer or looser dates, status changes, new and dropped."""
     from tracker.contract import change_json
-    from tracker.display import instant_text, when_text
+    from tracker.display import instant_text, plain, when_text
     from tracker.models import ChangeKind
     from tracker.status import status_label
 
@@ -410,7 +423,7 @@ def changes(
             what = f"{when_text(c.old_when, zone)} → {when_text(c.new_when, zone)}"
             what += f" ({c.detail})" if c.detail else ""
         click.echo(
-            f"{instant_text(c.observed_at, zone)}  {c.kind.value.upper():<8} #{c.event_id} {c.title}: {what}"
+            f"{instant_text(c.observed_at, zone)}  {c.kind.value.upper():<8} #{c.event_id} {plain(c.title)}: {what}"
         )
 
 

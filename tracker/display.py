@@ -7,11 +7,21 @@ the reader's zone.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, tzinfo
 
 from tracker.models import Precision, TimeSpec
 
 _DAY = timedelta(days=1)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str | None) -> str:
+    """A source's text made safe for a terminal: control characters (ANSI escape
+    sequences included) become visible escapes, never commands."""
+    if text is None:
+        return "-"
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", " "))
 
 
 def _part_of_month(spec: TimeSpec) -> str:

@@ -164,6 +164,16 @@ def _is_midnight(dt: datetime) -> bool:
     return dt.hour == 0 and dt.minute == 0 and dt.second == 0
 
 
+def _coarsest_closed_by(day: datetime) -> Precision:
+    if day.month == 12:
+        return Precision.YEAR
+    if day.month == 6:
+        return Precision.HALF
+    if day.month in (3, 9):
+        return Precision.QUARTER
+    return Precision.MONTH
+
+
 def from_ll2(
     net: str | None,
     precision: Any = None,
@@ -188,9 +198,12 @@ def from_ll2(
     midnight = _is_midnight(t0)
     fine = Precision.SECOND if t0.second or t0.microsecond else Precision.MINUTE
     if midnight and (tbddate or tbdtime is None) and _is_month_end(t0):
-        # A month's last day at midnight is a month placeholder (API 2.0.0 launches
-        # with tbddate; events, which carry no flags at all).
-        return span(t0, Precision.MONTH, net=True, t0=t0)
+        # A month's last day at midnight is a placeholder (API 2.0.0 launches with
+        # tbddate; events and compact 2.2.0 records, which carry no flags). Which
+        # period it closes is unknown, so read the coarsest it could close: Dec 31
+        # a year, Jun 30 a half, a quarter's end a quarter. A later, finer value
+        # then reads as firmed, never as a false "loosened".
+        return span(t0, _coarsest_closed_by(t0), net=True, t0=t0)
     if midnight:
         # Midnight is LL2's "no time yet": a day, not firm when tbddate says so.
         return span(t0, Precision.DAY, net=bool(tbddate), t0=t0)

@@ -408,11 +408,13 @@ class Store:
             return result
 
     def slip_summary(self, event_id: int) -> tuple[int, float | None]:
-        """How many times the event slipped, and the total delay in seconds so far."""
+        """How many times the event slipped, and how far it has moved since first seen (seconds)."""
+        from tracker.changes import delay
+
         changes = self.changes(event_id=event_id)
         slips = sum(1 for c in changes if c.kind is ChangeKind.SLIP)
         history = self.history(event_id)
-        firsts = [r.snapshot.when.earliest for r in history if r.snapshot.when.earliest is not None]
-        if len(firsts) < 1:
+        if not history:
             return slips, None
-        return slips, (firsts[-1] - firsts[0]).total_seconds()
+        moved = delay(history[0].snapshot.when, history[-1].snapshot.when)
+        return slips, moved.total_seconds() if moved is not None else None

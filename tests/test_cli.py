@@ -1,0 +1,150 @@
+"""The CLI end to end on the demo sample and on bad input: clear errors, no tracebacks,
+the documented JSON contract, honest precision in the reader's time zone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.ll2_fixtures import launch, page
+from tracker.cli import main
+from tracker.demo import write_sample
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+CONTRACT = {
+    "id", "event_id", "title", "change", "old_start", "old_end", "old_precision", "old_net", "old_t0",
+    "new_start", "new_end", "new_precision", "new_net", "new_t0", "old_status", "new_status",
+    "delay_seconds", "source", "source_ref", "observed_at",
+}  # fmt: skip
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.delenv("TRACKER_TIMEZONE", raising=False)
+    monkeypatch.setattr("tracker.config.default_config_path", lambda: tmp_path / "absent.toml")
+
+    def invoke(*args: str):
+        result = CliRunner().invoke(main, list(args))
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def demo(tmp_path, cli):
+    write_sample(tmp_path / "sample", NOW)
+    assert cli("replay", "ll2-events", str(tmp_path / "sample" / "events")).exit_code == 0
+    assert cli("replay", "ll2-launches", str(tmp_path / "sample" / "launches")).exit_code == 0
+    return cli
+
+
+def test_demo_sample_reports_the_soyuz5_rollout_slip(demo):
+    text = demo("changes").output
+    assert "SLIP" in text and "Soyuz-5 rollout to the launch pad" in text
+    assert "2027-03-24 (time TBD) → 2027-03-26 (time TBD) (+2 d)" in text
+    found = json.loads(demo("changes", "--json", "--kind", "slip").output)
+    (slip,) = found
+    assert set(slip) == CONTRACT
+    assert slip["old_start"] == "2027-03-24T00:00:00Z" and slip["new_start"] == "2027-03-26T00:00:00Z"
+    assert slip["old_precision"] == slip["new_precision"] == "day"
+    assert slip["delay_seconds"] == 2 * 86400
+    assert slip["source"] == "ll2-events" and slip["source_ref"] == "9001"
+    assert slip["observed_at"] == "2026-11-24T12:00:00Z"
+
+
+def test_upcoming_is_honest_about_precision_and_zone(demo):
+    out = demo("--tz", "Europe/Paris", "upcoming").output.splitlines()
+    assert "2027-03-10 17:05 CET" in out[0] and "Starlink Group 10-40" in out[0]
+    assert "2027-03-26 (time TBD)" in out[1]  # a day is the source's day, not shifted by the zone
+    events = json.loads(demo("upcoming", "--json", "--kind", "event").output)
+    assert [e["title"] for e in events] == ["Soyuz-5 rollout to the launch pad"]
+    assert events[0]["precision"] == "day" and events[0]["type"] == "rollout"
+
+
+def test_history_by_words_and_json(demo):
+    text = demo("history", "Soyuz-5", "rollout").output
+    assert "slips: 1, total delay so far: +2 d" in text
+    doc = json.loads(demo("history", "Maiden", "flight", "--json").output)
+    assert doc["precision"] == "minute" and doc["slips"] == 0
+    assert [r["precision"] for r in doc["revisions"]] == ["month", "minute"]
+    assert [c["change"] for c in doc["changes"]] == ["firmed"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["frobnicate"], "No such command"),
+        (["history", "no such launch"], "no event matches 'no such launch'"),
+        (["history", "999"], "no event #999"),
+        (["changes", "--since", "yesterday-ish"], "use 24h, 7d, 2w or an ISO date"),
+        (["changes", "--kind", "exploded"], "unknown change kind"),
+        (["--tz", "Mars/Olympus", "upcoming"], "unknown time zone 'Mars/Olympus'"),
+        (["replay", "nowhere", "x.json"], "no source named 'nowhere'"),
+        (["upcoming", "--days", "0"], "Invalid value for '--days'"),
+    ],
+)
+def test_user_mistakes_get_a_clear_error(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_replay_of_a_file_without_a_time_in_its_name(cli, tmp_path):
+    path = tmp_path / "launches.json"
+    path.write_bytes(page([launch(1, "2030-01-01T10:00:00Z")]))
+    result = cli("replay", "ll2-launches", str(path))
+    assert result.exit_code == 2 and "no UTC time in the file name" in result.output
+
+
+def test_config_check_reports_every_problem(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[tracker]\ntimezone = "Nowhere/Land"\n[database]\nulr = "x"\n[[sources]]\nname = "a"\nkind = "rss"\n'
+    )
+    result = cli("config", "check", str(bad))
+    assert result.exit_code == 2
+    for problem in ("tracker.timezone", "database.ulr: unknown key", "sources[0].kind"):
+        assert problem in result.output
+    good = cli("config", "check", str(Path(__file__).parents[1] / "config" / "tracker.example.toml"))
+    assert good.exit_code == 0 and "valid" in good.output
+
+
+def test_hostile_title_is_kept_intact_and_harmless(cli, tmp_path):
+    hostile = "Falcon 9 | <b>Bold</b> & </a> \x1b[31mRED\x1b[0m"
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "x-2030-01-01T0000Z.json").write_bytes(page([launch(1, "2030-02-01T10:00:00Z", name=hostile)]))
+    (folder / "x-2030-01-02T0000Z.json").write_bytes(page([launch(1, "2030-02-03T10:00:00Z", name=hostile)]))
+    assert cli("replay", "ll2-launches", str(folder)).exit_code == 0
+    (change,) = json.loads(cli("changes", "--json").output)
+    assert change["title"] == hostile
+    text = cli("changes").output
+    assert "\x1b" not in text and "\\x1b[31mRED" in text and "<b>Bold</b> & </a>" in text
+
+
+def test_simple_commands_do_not_import_heavy_modules(tmp_path):
+    code = (
+        "import sys; from tracker.cli import main\n"
+        "try:\n    main(['upcoming'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('requests', 'alembic', 'telegram', 'matplotlib', 'bs4') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    db = f"sqlite:///{tmp_path / 'lazy.db'}"
+    env = {"TRACKER_DATABASE_URL": db, "TRACKER_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin"}
+    (tmp_path / "none.toml").write_text("")
+    subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "db", "upgrade"], env=env, check=True, capture_output=True
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in out
