@@ -98,6 +98,14 @@ def test_user_mistakes_get_a_clear_error(cli, args, message):
     assert message in result.output
 
 
+def test_replay_accepts_relative_paths(cli, tmp_path, monkeypatch):
+    write_sample(tmp_path / "sample", NOW)
+    monkeypatch.chdir(tmp_path)
+    result = cli("replay", "-v", "ll2-events", "sample/events")
+    assert result.exit_code == 0, result.output
+    assert "replayed 2 files" in result.output and "1 slip" in result.output
+
+
 def test_replay_of_a_file_without_a_time_in_its_name(cli, tmp_path):
     path = tmp_path / "launches.json"
     path.write_bytes(page([launch(1, "2030-01-01T10:00:00Z")]))

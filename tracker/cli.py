@@ -46,7 +46,7 @@ class App:
             from tracker.logs import setup_logging
 
             # Commands print their own results; log lines are for -v and the daemon.
-            setup_logging(self._config.log.level if self.verbose else "WARNING")
+            setup_logging("DEBUG" if self.verbose else "ERROR")
         return self._config
 
     @property
@@ -100,6 +100,14 @@ def handle_errors(func: F) -> F:
         except TrackerError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly; the traceback goes to the log
+            import logging
+
+            logging.getLogger("tracker").debug("internal error", exc_info=True)
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+            sys.exit(70)
 
     return cast(F, wrapper)
 
@@ -131,7 +139,7 @@ def _check_zone(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option(
     "--tz", metavar="ZONE", callback=_check_zone, help="Time zone for human output, e.g. Europe/Paris."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log at the configured level (default: warnings only).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr (default: errors only).")
 @click.version_option(package_name="launch-tracker")
 @click.pass_context
 def main(

@@ -45,6 +45,22 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def network_reason(exc: requests.RequestException, settings: HttpSettings) -> str:
+    """A one-line cause for a failed request, without the library's nested reprs."""
+    text = str(exc)
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {settings.timeout_seconds:g} s"
+    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "host name does not resolve (no network or DNS?)"
+    if "Connection refused" in text:
+        return "connection refused"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__
+
+
 class Http:
     """A ``requests`` session with the tracker's manners."""
 
@@ -95,7 +111,7 @@ class Http:
             )
         except requests.RequestException as exc:
             raise SourceError(
-                f"cannot reach {url}: {exc.__class__.__name__}: {exc}", "network_error"
+                f"cannot reach {url}: {network_reason(exc, self.settings)}", "network_error"
             ) from exc
         with response:
             status = response.status_code

@@ -139,7 +139,7 @@ def replay(
     files = list(recorded_files(paths))
     stamps = [(stamp_of(path), path) for path in files]
     for observed_at, path in stamps:
-        doc = RawDocument(path.read_bytes(), observed_at, url=path.as_uri(), status=200)
+        doc = RawDocument(path.read_bytes(), observed_at, url=path.resolve().as_uri(), status=200)
         with store.source_run(source.name, source.kind, source.url, observed_at, replay_of=str(path)) as run:
             result = ingest(run, source, doc, guard)
         yield path, result

@@ -371,23 +371,18 @@ class Store:
             return [change_from(row, title, source, ref) for row, title, source, ref in s.execute(query)]
 
     def sources(self) -> list[SourceHealth]:
+        """Health of every source, from a handful of indexed queries per source."""
+        healthy = [FetchOutcome.OK.value, FetchOutcome.NOT_MODIFIED.value]
         with self._session() as s:
             result = []
             for src in s.scalars(select(SourceRow).order_by(SourceRow.name)):
-                runs = list(
-                    s.scalars(
-                        select(FetchRunRow)
-                        .where(FetchRunRow.source_id == src.id)
-                        .order_by(FetchRunRow.observed_at.desc(), FetchRunRow.id.desc())
-                    )
+                runs = select(FetchRunRow).where(FetchRunRow.source_id == src.id)
+                last = s.scalar(runs.order_by(FetchRunRow.id.desc()).limit(1))
+                last_ok = s.scalar(
+                    runs.where(FetchRunRow.outcome.in_(healthy)).order_by(FetchRunRow.id.desc()).limit(1)
                 )
-                last = runs[0] if runs else None
-                last_ok = next((r for r in runs if FetchOutcome(r.outcome).healthy), None)
-                failures = 0
-                for r in runs:
-                    if FetchOutcome(r.outcome).healthy:
-                        break
-                    failures += 1
+                count = select(func.count()).select_from(FetchRunRow).where(FetchRunRow.source_id == src.id)
+                failures = s.scalar(count.where(FetchRunRow.id > (last_ok.id if last_ok else 0))) or 0
                 events = s.scalar(
                     select(func.count()).select_from(IdentityRow).where(IdentityRow.source_id == src.id)
                 )
@@ -400,7 +395,7 @@ class Store:
                         last_run_at=last.observed_at if last else None,
                         last_error=last.error if last else None,
                         last_ok_at=last_ok.observed_at if last_ok else None,
-                        runs=len(runs),
+                        runs=s.scalar(count) or 0,
                         failures_in_row=failures,
                         events=events or 0,
                     )
