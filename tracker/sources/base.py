@@ -42,9 +42,15 @@ class Source:
         else:
             self.options = self.Options.model_validate(options or {})
 
+    accept: ClassVar[str] = "*/*"
+
     def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:
-        """Fetch the source's document(s) through the shared HTTP layer."""
-        raise NotImplementedError
+        """Fetch the source's document through the shared HTTP layer (one URL, conditional)."""
+        if not self.url:
+            from tracker.errors import SourceError
+
+            raise SourceError(f"source {self.name} has no URL to fetch", "http_error", permanent=True)
+        return http.get(self.url, etag=etag, last_modified=last_modified, accept=self.accept)
 
     def parse(self, doc: RawDocument) -> Parsed:
         """Pure: turn a document into snapshots, or raise ParseError."""
