@@ -116,7 +116,7 @@ def test_replay_of_a_file_without_a_time_in_its_name(cli, tmp_path):
 def test_config_check_reports_every_problem(cli, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        '[tracker]\ntimezone = "Nowhere/Land"\n[database]\nulr = "x"\n[[sources]]\nname = "a"\nkind = "rss"\n'
+        '[tracker]\ntimezone = "Nowhere/Land"\n[database]\nulr = "x"\n[[sources]]\nname = "a"\nkind = "carrier-pigeon"\n'
     )
     result = cli("config", "check", str(bad))
     assert result.exit_code == 2

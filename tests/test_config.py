@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tracker import config
 from tracker.config import (
+    AlertsSection,
     DatabaseSection,
+    DeliverySection,
     HttpSection,
     LogSection,
     SourceConfig,
@@ -96,6 +98,7 @@ def test_defaults_with_no_file() -> None:
     assert cfg.database == DatabaseSection()
     assert cfg.http == HttpSection()
     assert cfg.log == LogSection()
+    assert cfg.alerts == AlertsSection() and cfg.delivery == DeliverySection()
     assert [(s.name, s.kind) for s in cfg.sources] == [
         ("ll2-launches", "ll2-launches"),
         ("ll2-events", "ll2-events"),
@@ -336,10 +339,10 @@ def test_duplicate_names_rejected_when_built_directly() -> None:
 
 
 def test_unknown_kind_lists_known_kinds(tmp_path: Path) -> None:
-    text = '[[sources]]\nname = "x"\nkind = "rss"\n[sources.options]\nwhatever = 1\n'
+    text = '[[sources]]\nname = "x"\nkind = "carrier-pigeon"\n[sources.options]\nwhatever = 1\n'
     problems = problems_of(tmp_path, text)
     assert len(problems) == 1, problems  # no extra noise about the options
-    assert problems[0].startswith("sources[0].kind: unknown source kind 'rss' (known: ")
+    assert problems[0].startswith("sources[0].kind: unknown source kind 'carrier-pigeon' (known: ")
     for kind in SOURCE_KINDS:
         assert kind in problems[0]
 
@@ -443,6 +446,8 @@ def test_example_file_documents_every_key() -> None:
         "database": DatabaseSection,
         "http": HttpSection,
         "log": LogSection,
+        "alerts": AlertsSection,
+        "delivery": DeliverySection,
     }
     assert set(raw) == {*sections, "sources"}
     for name, model in sections.items():
@@ -468,3 +473,28 @@ def test_example_file_is_valid() -> None:
     defaults = {s.name: s for s in config.default_sources()}
     for source in cfg.sources:
         assert source.model_copy(update={"url": ""}) == defaults[source.name]
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[alerts]\ncoalesce = 'soon'\n", "alerts.coalesce: 'soon' is not a duration"),
+        ("[alerts]\nreminders = ['24h', 'tomorrow']\n", "alerts.reminders: 'tomorrow' is not a duration"),
+        ("[alerts]\nkinds = ['slip', 'explosion']\n", "alerts.kinds[1]: Input should be 'slip'"),
+        ("[delivery]\nuncertain = 'maybe'\n", "delivery.uncertain"),
+    ],
+)
+def test_alert_and_delivery_settings_are_checked(tmp_path: Path, toml: str, expected: str) -> None:
+    problems = problems_of(tmp_path, toml)
+    assert any(expected in p for p in problems), problems
+
+
+def test_alerts_section_becomes_a_policy(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    path = tmp_path / "t.toml"
+    path.write_text("[alerts]\nreminders = ['1h', '24h']\ncoalesce = '90s'\nkinds = ['slip']\n")
+    policy = load_config(path, env={}).alerts.policy()
+    assert policy.reminders == (timedelta(hours=24), timedelta(hours=1))
+    assert policy.coalesce == timedelta(seconds=90)
+    assert {k.value for k in policy.kinds} == {"slip"}

@@ -8,49 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tracker.models import ChangeKind, EventKind, EventSnapshot, FetchOutcome, Precision
+from tests.snapshots import T0, apply, snap
+from tracker.models import ChangeKind, EventKind, FetchOutcome, Precision
 from tracker.pipeline import DropGuard, ingest
 from tracker.sources import build_source
 from tracker.store.db import SCHEMA_HEAD, current_revision, head_revision, make_engine
 from tracker.store.repo import Store
 from tracker.store.tables import RevisionRow
 from tracker.timespec import span
-
-T0 = datetime(2026, 3, 24, tzinfo=UTC)
-
-
-def snap(ref: str = "soyuz5-rollout", when=None, status: str | None = "go", title: str = "Soyuz-5 rollout"):
-    return EventSnapshot(
-        source_ref=ref,
-        kind=EventKind.EVENT,
-        title=title,
-        when=when or span(T0, Precision.DAY),
-        status=status,
-        type="rollout",
-        vehicle="Soyuz-5",
-        site="Baikonur",
-    )
-
-
-class ListSource:
-    """A source whose parse returns what the test says (the pipeline needs only parse)."""
-
-    def __init__(self, items, complete=True):
-        from tracker.models import Parsed
-
-        self.name, self.kind, self.url = "fake", "fake", ""
-        self.parsed = Parsed(items, complete)
-
-    def parse(self, doc):
-        return self.parsed
-
-
-def apply(store: Store, items, at: datetime, complete=True):
-    from tracker.models import RawDocument
-
-    source = ListSource(items, complete)
-    with store.source_run("fake", "fake", "", at) as run:
-        return ingest(run, source, RawDocument(b"", at), DropGuard())  # type: ignore[arg-type]
 
 
 def revision_count(store: Store) -> int:

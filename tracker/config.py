@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tracker.errors import ConfigError
+from tracker.policy import AlertPolicy, parse_duration
 from tracker.sources import SOURCE_KINDS, options_model
 
 __all__ = [
@@ -47,7 +48,9 @@ __all__ = [
     "ENV_CONFIG",
     "ENV_DATABASE_URL",
     "ENV_TIMEZONE",
+    "AlertsSection",
     "DatabaseSection",
+    "DeliverySection",
     "HttpSection",
     "LogSection",
     "SourceConfig",
@@ -143,6 +146,61 @@ class LogSection(BaseModel):
         return value.upper() if isinstance(value, str) else value
 
 
+_CHANGE_KINDS = Literal[
+    "slip", "advance", "firmed", "loosened", "retimed", "status", "window", "new", "dropped"
+]
+
+
+class AlertsSection(BaseModel):
+    """``[alerts]``: which changes alert at once. A subscriber may override any key."""
+
+    model_config = _STRICT
+
+    kinds: list[_CHANGE_KINDS] = ["slip", "advance", "loosened", "retimed", "firmed", "status", "new"]
+    statuses: list[str] = ["hold", "scrubbed", "success", "failure", "partial_failure", "cancelled"]
+    firmed_precision: Literal["second", "minute", "hour", "day"] = "hour"
+    retime_min: str = "15m"
+    retime_quiet: str = "24h"
+    coalesce: str = "3m"
+    reminders: list[str] = []
+
+    @field_validator("retime_min", "retime_quiet", "coalesce")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        _check_duration(value)
+        return value
+
+    @field_validator("reminders")
+    @classmethod
+    def _durations(cls, value: list[str]) -> list[str]:
+        for item in value:
+            _check_duration(item)
+        return value
+
+    def policy(self) -> AlertPolicy:
+        return AlertPolicy().with_overrides(self.model_dump())
+
+
+def _check_duration(value: str) -> None:
+    from tracker.errors import UserError
+
+    try:
+        parse_duration(value)
+    except UserError as exc:
+        raise PydanticCustomError("duration", "{error}", {"error": str(exc)}) from None
+
+
+class DeliverySection(BaseModel):
+    """``[delivery]``: how the outbox is worked."""
+
+    model_config = _STRICT
+
+    interval_seconds: float = Field(default=10.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    uncertain: Literal["resend", "drop"] = "resend"
+
+
 class SourceConfig(BaseModel):
     """One ``[[sources]]`` entry. ``options`` is the kind's validated options model.
 
@@ -225,6 +283,8 @@ class TrackerConfig(BaseModel):
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     http: HttpSection = Field(default_factory=HttpSection)
     log: LogSection = Field(default_factory=LogSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
+    delivery: DeliverySection = Field(default_factory=DeliverySection)
     sources: list[SourceConfig] = Field(default_factory=lambda: default_sources())
 
     @field_validator("sources")
@@ -438,6 +498,8 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "database": DatabaseSection,
     "http": HttpSection,
     "log": LogSection,
+    "alerts": AlertsSection,
+    "delivery": DeliverySection,
 }
 _TOP_ORDER = [*_SECTIONS, "sources"]
 

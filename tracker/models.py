@@ -235,3 +235,74 @@ class Parsed:
 
     items: list[EventSnapshot]
     complete: bool = True
+
+
+class ChannelKind(enum.StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where one subscriber receives alerts: a console sink, a Telegram chat, an address."""
+
+    id: int
+    kind: ChannelKind
+    address: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Follow:
+    """What a subscriber follows: every criterion must match (AND); follows combine with OR.
+
+    Keys: ``all``, ``event`` (id), ``provider``, ``vehicle``, ``site``, ``kind``
+    (launch, event, or an event type such as "static fire"), ``type``, ``words``.
+    """
+
+    id: int
+    criteria: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    name: str
+    timezone: str
+    active: bool
+    channels: list[Channel]
+    follows: list[Follow]
+    policy: dict[str, object]  # per-subscriber overrides of the [alerts] policy
+    muted: frozenset[int] = frozenset()
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed; the outcome of the send is not yet recorded
+    RETRY = "retry"
+    SENT = "sent"
+    DEAD = "dead"
+    CANCELLED = "cancelled"  # e.g. a reminder whose date moved before it went out
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a channel says about one send: sent (with its message id), retry later, or never."""
+
+    sent: bool
+    message_id: str | None = None
+    retry_after: float | None = None  # seconds; None with sent=False means permanent failure
+    error: str | None = None
+
+    @classmethod
+    def ok(cls, message_id: str) -> SendResult:
+        return cls(True, message_id)
+
+    @classmethod
+    def retry(cls, seconds: float, error: str) -> SendResult:
+        return cls(False, None, seconds, error)
+
+    @classmethod
+    def permanent(cls, error: str) -> SendResult:
+        return cls(False, None, None, error)

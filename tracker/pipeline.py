@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
 from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
+from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
 from tracker.store.repo import RunResult, SourceRun, Store
 
@@ -93,11 +94,17 @@ def _departure(view: EventSnapshot | None, observed_at: datetime) -> Change | No
     return dropped(view)
 
 
-def poll(store: Store, source: Source, http: Http, guard: DropGuard | None = None) -> RunResult:
+def poll(
+    store: Store,
+    source: Source,
+    http: Http,
+    guard: DropGuard | None = None,
+    policy: AlertPolicy | None = None,
+) -> RunResult:
     """Fetch ``source`` now and apply what came back."""
     guard = guard or DropGuard()
     observed_at = datetime.now(UTC)
-    with store.source_run(source.name, source.kind, source.url, observed_at) as run:
+    with store.source_run(source.name, source.kind, source.url, observed_at, policy=policy) as run:
         try:
             doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
         except SourceError as exc:
@@ -132,7 +139,11 @@ def recorded_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def replay(
-    store: Store, source: Source, paths: Iterable[Path], guard: DropGuard | None = None
+    store: Store,
+    source: Source,
+    paths: Iterable[Path],
+    guard: DropGuard | None = None,
+    policy: AlertPolicy | None = None,
 ) -> Iterator[tuple[Path, RunResult]]:
     """Apply recorded files as if each had been fetched at the time in its name."""
     guard = guard or DropGuard()
@@ -140,7 +151,9 @@ def replay(
     stamps = [(stamp_of(path), path) for path in files]
     for observed_at, path in stamps:
         doc = RawDocument(path.read_bytes(), observed_at, url=path.resolve().as_uri(), status=200)
-        with store.source_run(source.name, source.kind, source.url, observed_at, replay_of=str(path)) as run:
+        with store.source_run(
+            source.name, source.kind, source.url, observed_at, replay_of=str(path), policy=policy
+        ) as run:
             result = ingest(run, source, doc, guard)
         yield path, result
 

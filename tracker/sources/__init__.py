@@ -13,6 +13,12 @@ if TYPE_CHECKING:
 SOURCE_KINDS: dict[str, str] = {
     "ll2-launches": "tracker.sources.ll2:LL2Launches",
     "ll2-events": "tracker.sources.ll2:LL2Events",
+    "json": "tracker.sources.json_mapped:MappedJson",
+    "rss": "tracker.sources.rss:RssFeed",
+    "news": "tracker.sources.news:NewsFeed",
+    "ical": "tracker.sources.ical:ICalendar",
+    "html": "tracker.sources.html_selectors:HtmlSelectors",
+    "spaceflightinsider": "tracker.sources.spaceflightinsider:SpaceflightInsider",
 }
 
 

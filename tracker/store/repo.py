@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
@@ -25,9 +24,13 @@ from tracker.models import (
     RevisionRecord,
     SourceHealth,
 )
+from tracker.policy import AlertPolicy
 from tracker.store.convert import change_from, event_from, snapshot_columns, snapshot_from, when_columns
 from tracker.store.db import ensure_schema, make_engine
+from tracker.store.outbox import Outbox, enqueue_for_changes
+from tracker.store.subscriptions import Subscriptions
 from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
+from tracker.textmatch import has_phrase
 
 
 def _now() -> datetime:
@@ -55,6 +58,17 @@ class RunState:
     last_modified: str | None
 
 
+@dataclass(frozen=True)
+class Story:
+    event: EventRecord
+    changes: list[ChangeRecord]
+    slips: int
+    total_delay: timedelta | None
+    source: str | None
+    checked_at: datetime | None
+    link: str | None
+
+
 @dataclass
 class RunResult:
     outcome: FetchOutcome
@@ -63,14 +77,22 @@ class RunResult:
     changes: list[Change] = field(default_factory=list)
     error: str | None = None
     baseline: bool = False
+    deliveries: int = 0
 
 
 class SourceRun:
     """One run of one source inside one transaction. Used by the pipeline only."""
 
     def __init__(
-        self, session: Session, source: SourceRow, observed_at: datetime, replay_of: str | None
+        self,
+        session: Session,
+        source: SourceRow,
+        observed_at: datetime,
+        replay_of: str | None,
+        policy: AlertPolicy | None = None,
     ) -> None:
+        self._policy = policy or AlertPolicy()
+        self._new_changes: list[tuple[ChangeRow, Change]] = []
         self._s = session
         self._source = source
         self.source_name = source.name
@@ -199,20 +221,20 @@ class SourceRun:
             columns.update(when_columns(change.old_when, "old_"))
         if change.new_when is not None:
             columns.update(when_columns(change.new_when, "new_"))
-        self._s.add(
-            ChangeRow(
-                event_id=known.event_id,
-                identity_id=known.identity_id,
-                revision_id=revision_id,
-                fetch_run_id=self._run.id,
-                observed_at=self.observed_at,
-                kind=change.kind.value,
-                detail=change.detail,
-                old_status=change.old_status,
-                new_status=change.new_status,
-                **columns,
-            )
+        row = ChangeRow(
+            event_id=known.event_id,
+            identity_id=known.identity_id,
+            revision_id=revision_id,
+            fetch_run_id=self._run.id,
+            observed_at=self.observed_at,
+            kind=change.kind.value,
+            detail=change.detail,
+            old_status=change.old_status,
+            new_status=change.new_status,
+            **columns,
         )
+        self._s.add(row)
+        self._new_changes.append((row, change))
         self.result.changes.append(change)
 
     def finish(
@@ -235,6 +257,9 @@ class SourceRun:
         run.baseline = self.state.baseline and outcome is FetchOutcome.OK
         run.duration_ms = int((_now() - run.started_at).total_seconds() * 1000)
         if outcome is FetchOutcome.OK:
+            self._s.flush()
+            # The alerts are written in the same transaction as their changes: both land or neither.
+            self.result.deliveries = enqueue_for_changes(self._s, self._new_changes, self._policy, _now())
             source.last_ok_count = items
             source.suspicious_streak = 0
             if etag or last_modified:
@@ -251,6 +276,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.subscriptions = Subscriptions(self)
+        self.outbox = Outbox(self)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -272,7 +299,14 @@ class Store:
 
     @contextmanager
     def source_run(
-        self, name: str, kind: str, url: str, observed_at: datetime, *, replay_of: str | None = None
+        self,
+        name: str,
+        kind: str,
+        url: str,
+        observed_at: datetime,
+        *,
+        replay_of: str | None = None,
+        policy: AlertPolicy | None = None,
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -283,7 +317,7 @@ class Store:
                 session.flush()
             else:
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of)
+            yield SourceRun(session, source, observed_at, replay_of, policy)
 
     # ---- reading -------------------------------------------------------------
 
@@ -296,7 +330,6 @@ class Store:
         limit: int | None = None,
     ) -> list[EventRecord]:
         """Listed events that have not yet passed, soonest first (unknown dates last)."""
-        from datetime import timedelta
 
         query = select(EventRow).where(
             EventRow.listed.is_(True), or_(EventRow.latest.is_(None), EventRow.latest > now)
@@ -328,9 +361,8 @@ class Store:
         for token in tokens:
             query = query.where(func.lower(EventRow.title).contains(token.lower(), autoescape=True))
         query = query.order_by(EventRow.listed.desc(), EventRow.updated_at.desc())
-        patterns = [re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])", re.IGNORECASE) for t in tokens]
         with self._session() as s:
-            rows = [r for r in s.scalars(query) if all(p.search(r.title) for p in patterns)]
+            rows = [r for r in s.scalars(query) if all(has_phrase(r.title, t) for t in tokens)]
             return [event_from(row) for row in rows[:limit]]
 
     def history(self, event_id: int) -> list[RevisionRecord]:
@@ -413,3 +445,27 @@ class Store:
             return slips, None
         moved = delay(history[0].snapshot.when, history[-1].snapshot.when)
         return slips, moved.total_seconds() if moved is not None else None
+
+    def story(self, event_id: int, change_ids: list[int]) -> Story:
+        """What an alert about ``change_ids`` of an event needs to say, as of the last of them."""
+        from tracker.changes import delay
+
+        event = self.event(event_id)
+        if event is None:
+            raise StoreError(f"event #{event_id} vanished")
+        all_changes = self.changes(event_id=event_id)
+        chosen = [c for c in all_changes if c.id in set(change_ids)]
+        until = max(change_ids) if change_ids else None
+        slips = sum(1 for c in all_changes if c.kind is ChangeKind.SLIP and (until is None or c.id <= until))
+        history = self.history(event_id)
+        total = None
+        if history:
+            last_when = next((c.new_when for c in reversed(chosen) if c.new_when is not None), event.when)
+            total = delay(history[0].snapshot.when, last_when)
+        source = chosen[-1].source if chosen else (history[-1].source if history else None)
+        link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
+        checked = None
+        if source:
+            checked = next((h.last_ok_at for h in self.sources() if h.name == source), None)
+        return Story(event, chosen, slips, total if slips or (total and total.total_seconds()) else None,
+                     source, checked, link)  # fmt: skip

@@ -146,3 +146,71 @@ class ChangeRow(Base):
     new_t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
     old_status: Mapped[str | None] = mapped_column(String(50))
     new_status: Mapped[str | None] = mapped_column(String(50))
+
+
+class SubscriberRow(Base):
+    """A person or a chat who follows events."""
+
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    policy: Mapped[str] = mapped_column(Text, default="{}")  # JSON overrides of [alerts]
+    deactivated_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelRow(Base):
+    """One way to reach a subscriber: console sink, Telegram chat id, email address."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("kind", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FollowRow(Base):
+    __tablename__ = "follows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    criteria: Mapped[str] = mapped_column(Text)  # JSON object of filter key -> value
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MuteRow(Base):
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("subscriber_id", "event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """The outbox: one row per (change or reminder) × channel, created in the same
+    transaction as the change; ``dedup_key`` makes a second copy impossible."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "state", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # change | reminder | digest
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
+    lead_seconds: Mapped[int | None] = mapped_column(Integer)  # reminders: how long before T-0
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the change was seen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

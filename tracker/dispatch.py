@@ -1,0 +1,205 @@
+"""Claim due deliveries, render them, send them through their channel, record the result.
+
+Exactly-once: a claim is committed (``sending``) before the send and settled after
+it. A dispatcher that dies in between leaves rows whose lease runs out; the next
+dispatcher asks the channel whether they went out (a console file can tell) and
+only resends those that did not. A channel that cannot tell (stdout, Telegram)
+is resent when ``uncertain = "resend"`` (the default) or dropped as dead with
+``uncertain = "drop"``: the one window where a duplicate is possible.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from tracker import faults
+from tracker.models import ChannelKind, SendResult
+from tracker.notify.render import Alert
+from tracker.policy import AlertPolicy
+from tracker.store.outbox import Claimed, zone_of
+from tracker.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    kind: ChannelKind
+
+    def send(self, alert: Alert, address: str) -> SendResult: ...
+
+    def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
+        """Which of these deliveries certainly went out; None when the channel cannot tell."""
+        ...
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    messages: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    recovered: int = 0
+    reminders: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        channels: dict[ChannelKind, Channel],
+        policy: AlertPolicy | None = None,
+        *,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        retry_base: timedelta = timedelta(seconds=30),
+        uncertain: str = "resend",
+        clock: Callable[[], datetime] = _utcnow,
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.channels = channels
+        self.policy = policy or AlertPolicy()
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.uncertain = uncertain
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    def run_once(self, limit: int = 100) -> DispatchStats:
+        """One pass: settle interrupted sends, arm reminders, deliver what is due."""
+        stats = DispatchStats()
+        self.recover(stats)
+        stats.reminders = self.store.outbox.arm_reminders(self.policy, self.clock())
+        while True:
+            claimed = self.store.outbox.claim(
+                self.worker, self.clock(), self.lease, set(self.channels), limit
+            )
+            if not claimed:
+                break
+            stats.claimed += len(claimed)
+            faults.point("dispatch.after_claim")
+            for group in self.group(claimed):
+                self._deliver(group, stats)
+            if len(claimed) < limit:
+                break
+        return stats
+
+    def recover(self, stats: DispatchStats) -> None:
+        interrupted = self.store.outbox.interrupted(self.clock())
+        by_channel: dict[tuple[int, str], list[Claimed]] = {}
+        for row in interrupted:
+            by_channel.setdefault((row.channel_id, row.address), []).append(row)
+        for (_, address), rows in by_channel.items():
+            channel = self.channels.get(rows[0].channel_kind)
+            if channel is None:
+                continue
+            ids = [r.id for r in rows]
+            confirmed = channel.confirm(address, ids)
+            now = self.clock()
+            if confirmed is None:
+                sent = self.uncertain == "drop"
+                note = f"interrupted during send; the channel cannot tell ({'not ' if sent else ''}resent)"
+                self.store.outbox.resolve_interrupted(ids, sent=sent, now=now, note=note)
+            else:
+                done = [i for i in ids if i in confirmed]
+                todo = [i for i in ids if i not in confirmed]
+                if done:
+                    note = "interrupted; the channel confirms it was sent"
+                    self.store.outbox.resolve_interrupted(done, sent=True, now=now, note=note)
+                if todo:
+                    note = "interrupted before sending"
+                    self.store.outbox.resolve_interrupted(todo, sent=False, now=now, note=note)
+            stats.recovered += len(ids)
+
+    def group(self, claimed: list[Claimed]) -> list[list[Claimed]]:
+        """One message per (channel, event) burst: changes closer together than the
+        subscriber's coalescing window; reminders always alone. Messages keep the
+        order in which their first change was seen."""
+        groups: list[list[Claimed]] = []
+        open_groups: dict[tuple[int, int | None], list[Claimed]] = {}
+        for row in sorted(claimed, key=lambda r: (r.observed_at, r.id)):
+            key = (row.channel_id, row.event_id)
+            current = open_groups.get(key)
+            window = self.policy.with_overrides(row.policy).coalesce
+            if (
+                current is not None
+                and row.kind == "change"
+                and current[-1].kind == "change"
+                and row.observed_at - current[-1].observed_at <= window
+            ):
+                current.append(row)
+                continue
+            groups.append([row])
+            open_groups[key] = groups[-1]
+        return groups
+
+    def alert_for(self, group: list[Claimed]) -> Alert:
+        head = group[0]
+        assert head.event_id is not None
+        change_ids = [r.change_id for r in group if r.change_id is not None]
+        story = self.store.story(head.event_id, change_ids)
+        return Alert(
+            delivery_ids=tuple(r.id for r in group),
+            kind=head.kind,
+            event=story.event,
+            changes=tuple(story.changes),
+            zone=zone_of(head.timezone),
+            slips=story.slips,
+            total_delay=story.total_delay,
+            source=story.source,
+            checked_at=story.checked_at,
+            link=story.link,
+            lead=timedelta(seconds=head.lead_seconds) if head.lead_seconds else None,
+            reply_to=self.store.outbox.previous_message(head.channel_id, head.event_id, head.id),
+        )
+
+    def _deliver(self, group: list[Claimed], stats: DispatchStats) -> None:
+        ids = [r.id for r in group]
+        head = group[0]
+        channel = self.channels[head.channel_kind]
+        try:
+            alert = self.alert_for(group)
+            result = channel.send(alert, head.address)
+        except Exception as exc:  # a bug in rendering or a channel: keep the rows, say why
+            log.exception("delivery %s failed", ids)
+            result = SendResult.retry(self._backoff(head.attempts), f"{type(exc).__name__}: {exc}")
+        faults.point("dispatch.after_send")
+        stats.messages += 1
+        now = self.clock()
+        if result.sent:
+            self.store.outbox.mark_sent(ids, self.worker, result.message_id or "", now)
+            stats.sent += len(ids)
+        elif result.retry_after is not None and head.attempts < self.max_attempts:
+            wait = timedelta(seconds=result.retry_after)
+            self.store.outbox.mark_retry(ids, self.worker, now + wait, result.error or "retry")
+            stats.retried += len(ids)
+        else:
+            reason = result.error or "permanent failure"
+            if result.retry_after is not None:
+                reason = f"gave up after {head.attempts} attempts: {reason}"
+            self.store.outbox.mark_dead(ids, self.worker, reason)
+            stats.dead += len(ids)
+            stats.errors.append(reason)
+
+    def _backoff(self, attempts: int) -> float:
+        return float(min(3600.0, self.retry_base.total_seconds() * 2 ** max(0, attempts - 1)))
+
+
+def default_channels() -> dict[ChannelKind, Channel]:
+    from tracker.notify.console import ConsoleChannel
+
+    return {ChannelKind.CONSOLE: ConsoleChannel()}

@@ -1,0 +1,1 @@
+"""Channels that deliver alerts, and the rendering they share."""

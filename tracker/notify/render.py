@@ -1,0 +1,140 @@
+"""What an alert says, rendered once for every channel.
+
+Every value that came from a source goes through the channel's escape function
+(plain text for terminals, HTML for Telegram and email) before it meets markup.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from tracker.changes import format_duration
+from tracker.display import instant_text, plain, when_text
+from tracker.models import ChangeKind, ChangeRecord, EventRecord, TimeSpec
+from tracker.status import status_label
+
+WORDS = {
+    ChangeKind.SLIP: "Delayed",
+    ChangeKind.ADVANCE: "Moved earlier",
+    ChangeKind.FIRMED: "Date firmed up",
+    ChangeKind.LOOSENED: "Date less certain",
+    ChangeKind.RETIMED: "New time",
+    ChangeKind.STATUS: "Status changed",
+    ChangeKind.WINDOW: "Window changed",
+    ChangeKind.NEW: "Newly scheduled",
+    ChangeKind.DROPPED: "No longer listed",
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Everything a message about one event needs, already in domain terms."""
+
+    delivery_ids: tuple[int, ...]
+    kind: str  # change | reminder
+    event: EventRecord
+    changes: tuple[ChangeRecord, ...]
+    zone: tzinfo
+    slips: int = 0
+    total_delay: timedelta | None = None
+    source: str | None = None
+    checked_at: datetime | None = None
+    link: str | None = None
+    lead: timedelta | None = None
+    reply_to: str | None = None
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _compact_path(values: list[TimeSpec | None], zone: tzinfo) -> str:
+    """``2027-03-10 15:30 UTC → 16:05 UTC → 16:20 UTC``: repeat the date only when it changes."""
+    texts = [when_text(v, zone) for v in values]
+    out = [texts[0]]
+    for before, after in itertools.pairwise(texts):
+        b_date, _, _ = before.partition(" ")
+        a_date, _, a_rest = after.partition(" ")
+        out.append(a_rest if b_date == a_date and ":" in a_rest else after)
+    return " → ".join(out)
+
+
+def headline(alert: Alert) -> str:
+    """The first line, in plain words (escape it before use)."""
+    if alert.kind == "reminder":
+        lead = format_duration(alert.lead or timedelta(0)).lstrip("+")
+        return f"Reminder: T-{lead}"
+    kinds = [c.kind for c in alert.changes]
+    main = next((k for k in kinds if k.is_time_change), kinds[0] if kinds else ChangeKind.NEW)
+    word = WORDS[main]
+    if main in (ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED):
+        total = _moved(alert.changes)
+        if total:
+            word += f" {total}"
+    statuses = [c for c in alert.changes if c.kind is ChangeKind.STATUS]
+    if statuses and main is not ChangeKind.STATUS:
+        word += f"; now {status_label(statuses[-1].new_status)}"
+    elif statuses:
+        word = f"Status: {status_label(statuses[-1].new_status)}"
+    return word
+
+
+def _moved(changes: tuple[ChangeRecord, ...]) -> str:
+    from tracker.changes import delay
+
+    timed = [c for c in changes if c.kind.is_time_change and c.old_when and c.new_when]
+    if not timed:
+        return ""
+    assert timed[0].old_when is not None and timed[-1].new_when is not None
+    moved = delay(timed[0].old_when, timed[-1].new_when)
+    return format_duration(moved) if moved else ""
+
+
+def lines(alert: Alert, esc: Callable[[str], str], bold: Callable[[str], str]) -> list[str]:
+    """The message as lines; ``esc`` escapes source values, ``bold`` marks up our own."""
+    event, zone = alert.event, alert.zone
+    out = [bold(esc(headline(alert))) + ": " + bold(esc(event.title))]
+    timed = [c for c in alert.changes if c.kind.is_time_change]
+    if alert.kind == "reminder":
+        out.append(esc(when_text(event.when, zone)))
+    elif timed:
+        out.append(esc(_compact_path([timed[0].old_when, *(c.new_when for c in timed)], zone)))
+    elif new := [c for c in alert.changes if c.kind is ChangeKind.NEW]:
+        out.append(esc(when_text(new[-1].new_when or event.when, zone)))
+    for c in alert.changes:
+        if c.kind is ChangeKind.STATUS:
+            out.append(esc(f"Status: {status_label(c.old_status)} → {status_label(c.new_status)}"))
+        elif c.kind is ChangeKind.DROPPED:
+            out.append(esc(f"Left the {c.source} list (not necessarily cancelled)"))
+    kind = event.type[:1].upper() + event.type[1:] if event.kind.value == "event" and event.type else None
+    details = [d for d in (kind, event.vehicle, event.site) if d]
+    if details:
+        out.append(esc(" · ".join(details)))
+    if alert.slips:
+        total = f", {format_duration(alert.total_delay)} in total so far" if alert.total_delay else ""
+        out.append(esc(f"{ordinal(alert.slips)} slip{total}"))
+    if alert.source:
+        checked = f", checked {instant_text(alert.checked_at, zone)}" if alert.checked_at else ""
+        out.append(esc(f"Source: {alert.source}{checked}"))
+    return out
+
+
+def render_text(alert: Alert) -> str:
+    """For terminals and plain-text mail: control characters neutralised."""
+    body = lines(alert, plain, lambda s: s)
+    if alert.link:
+        body.append(plain(alert.link))
+    return "\n".join(body)
+
+
+def render_html(alert: Alert) -> str:
+    """Telegram's HTML subset (also fine inside an email): every value escaped."""
+    body = lines(alert, lambda s: html.escape(s, quote=False), lambda s: f"<b>{s}</b>")
+    if alert.link and alert.link.startswith(("http://", "https://")):
+        body.append(f'<a href="{html.escape(alert.link, quote=True)}">Details</a>')
+    return "\n".join(body)

@@ -1,0 +1,399 @@
+"""The outbox: delivery rows created with their changes, claimed by dispatchers with
+row locks, and moved through pending → sending → sent / retry / dead."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.follows import follows_event
+from tracker.models import (
+    Change,
+    ChannelKind,
+    DeliveryState,
+    EventRecord,
+    Subscriber,
+)
+from tracker.policy import AlertPolicy, reminder_due, worth_alert
+from tracker.store.convert import event_from
+from tracker.store.subscriptions import load_subscribers
+from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, SubscriberRow
+
+CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed delivery, with what the dispatcher needs to render and send it."""
+
+    id: int
+    kind: str  # change | reminder
+    channel_id: int
+    channel_kind: ChannelKind
+    address: str
+    subscriber: str
+    timezone: str
+    policy: dict[str, Any]
+    event_id: int | None
+    change_id: int | None
+    lead_seconds: int | None
+    observed_at: datetime
+    attempts: int
+
+
+def enqueue_for_changes(
+    session: Session,
+    items: Iterable[tuple[ChangeRow, Change]],
+    policy: AlertPolicy,
+    now: datetime,
+) -> int:
+    """Create the deliveries for new changes, inside the caller's (the run's) transaction."""
+    pending = list(items)
+    if not pending:
+        return 0
+    subscribers = load_subscribers(session)
+    if not subscribers:
+        return 0
+    events: dict[int, EventRecord] = {}
+    created = 0
+    for row, change in pending:
+        if row.event_id not in events:
+            events[row.event_id] = event_from(session.get_one(EventRow, row.event_id))
+        event = events[row.event_id]
+        for sub in subscribers:
+            if event.id in sub.muted or not follows_event(sub.follows, event):
+                continue
+            own = policy.with_overrides(sub.policy)
+            if not worth_alert(change, own, row.observed_at):
+                continue
+            for channel in sub.channels:
+                if not channel.active:
+                    continue
+                session.add(
+                    DeliveryRow(
+                        dedup_key=f"change:{row.id}:{channel.id}",
+                        kind="change",
+                        subscriber_id=sub.id,
+                        channel_id=channel.id,
+                        event_id=row.event_id,
+                        change_id=row.id,
+                        observed_at=row.observed_at,
+                        created_at=now,
+                        due_at=row.observed_at + own.coalesce,  # replays of the past are due at once
+                        state=DeliveryState.PENDING.value,
+                        attempts=0,
+                    )
+                )
+                created += 1
+    return created
+
+
+class Outbox:
+    """Dispatcher-side operations on the outbox; each method is one short transaction."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    # ---- reminders -----------------------------------------------------------
+
+    def arm_reminders(self, policy: AlertPolicy, now: datetime) -> int:
+        """Create the reminders that are due now and cancel those whose date moved."""
+        created = 0
+        with self._store._session() as s:
+            subscribers = [sub for sub in load_subscribers(s) if policy.with_overrides(sub.policy).reminders]
+            longest = max(
+                (max(policy.with_overrides(sub.policy).reminders) for sub in subscribers),
+                default=timedelta(0),
+            )
+            candidates = (
+                [
+                    event_from(e)
+                    for e in s.scalars(
+                        select(EventRow).where(
+                            EventRow.listed.is_(True), EventRow.t0 > now, EventRow.t0 <= now + longest
+                        )
+                    )
+                ]
+                if subscribers
+                else []
+            )
+            for event in candidates:
+                for sub in subscribers:
+                    if event.id in sub.muted or not follows_event(sub.follows, event):
+                        continue
+                    for lead in policy.with_overrides(sub.policy).reminders:
+                        if not reminder_due(lead, event.when, now):
+                            continue
+                        created += self._add_reminder(s, sub, event, lead, now)
+            self._cancel_moved_reminders(s, now)
+        return created
+
+    def _add_reminder(
+        self, s: Session, sub: Subscriber, event: EventRecord, lead: timedelta, now: datetime
+    ) -> int:
+        assert event.when.t0 is not None
+        added = 0
+        for channel in sub.channels:
+            if not channel.active:
+                continue
+            key = f"reminder:{event.id}:{int(lead.total_seconds())}:{event.when.t0.isoformat()}:{channel.id}"
+            if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is not None:
+                continue
+            try:
+                with s.begin_nested():
+                    s.add(
+                        DeliveryRow(
+                            dedup_key=key,
+                            kind="reminder",
+                            subscriber_id=sub.id,
+                            channel_id=channel.id,
+                            event_id=event.id,
+                            lead_seconds=int(lead.total_seconds()),
+                            observed_at=event.when.t0,  # for a reminder: the T-0 it is about
+                            created_at=now,
+                            due_at=now,
+                            state=DeliveryState.PENDING.value,
+                            attempts=0,
+                        )
+                    )
+                added += 1
+            except IntegrityError:  # another dispatcher armed it first
+                continue
+        return added
+
+    def _cancel_moved_reminders(self, s: Session, now: datetime) -> None:
+        rows = s.execute(
+            select(DeliveryRow, EventRow.t0)
+            .join(EventRow, EventRow.id == DeliveryRow.event_id)
+            .where(DeliveryRow.kind == "reminder", DeliveryRow.state.in_(CLAIMABLE))
+        ).all()
+        for row, t0 in rows:
+            if t0 != row.observed_at:
+                row.state = DeliveryState.CANCELLED.value
+                row.error = "the date moved before the reminder went out; re-armed for the new date"
+
+    # ---- claiming and marking --------------------------------------------------
+
+    def claim(
+        self, worker: str, now: datetime, lease: timedelta, kinds: set[ChannelKind], limit: int = 100
+    ) -> list[Claimed]:
+        """Claim due deliveries (plus not-yet-due ones of the same event and channel, so
+        that they can be coalesced). Rows locked by another dispatcher are skipped."""
+        if not kinds:
+            return []
+        kind_values = [k.value for k in kinds]
+        with self._store._session() as s:
+            free = or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)
+            due = (
+                select(DeliveryRow.id, DeliveryRow.channel_id, DeliveryRow.event_id)
+                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+                .where(
+                    DeliveryRow.state.in_(CLAIMABLE),
+                    DeliveryRow.due_at <= now,
+                    free,
+                    ChannelRow.kind.in_(kind_values),
+                )
+                .order_by(DeliveryRow.due_at, DeliveryRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=DeliveryRow)
+            )
+            first = s.execute(due).all()
+            if not first:
+                return []
+            ids = {r.id for r in first}
+            pairs = {(r.channel_id, r.event_id) for r in first if r.event_id is not None}
+            if pairs:
+                mates = (
+                    select(DeliveryRow.id)
+                    .where(
+                        DeliveryRow.state.in_(CLAIMABLE),
+                        DeliveryRow.kind == "change",
+                        free,
+                        or_(
+                            *(and_(DeliveryRow.channel_id == c, DeliveryRow.event_id == e) for c, e in pairs)
+                        ),
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+                ids |= set(s.scalars(mates))
+            result = s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.state.in_(CLAIMABLE), free)
+                .values(
+                    state=DeliveryState.SENDING.value,
+                    claimed_by=worker,
+                    claimed_until=now + lease,
+                    attempts=DeliveryRow.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            del result
+            rows = s.execute(
+                select(DeliveryRow, ChannelRow, SubscriberRow)
+                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+                .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker)
+                .order_by(
+                    DeliveryRow.channel_id, DeliveryRow.event_id, DeliveryRow.observed_at, DeliveryRow.id
+                )
+            ).all()
+            return [
+                Claimed(
+                    id=d.id,
+                    kind=d.kind,
+                    channel_id=c.id,
+                    channel_kind=ChannelKind(c.kind),
+                    address=c.address,
+                    subscriber=sub.name,
+                    timezone=sub.timezone,
+                    policy=json.loads(sub.policy or "{}"),
+                    event_id=d.event_id,
+                    change_id=d.change_id,
+                    lead_seconds=d.lead_seconds,
+                    observed_at=d.observed_at,
+                    attempts=d.attempts,
+                )
+                for d, c, sub in rows
+            ]
+
+    def _mark(self, ids: list[int], worker: str, **values: Any) -> int:
+        with self._store._session() as s:
+            result = s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)
+
+    def mark_sent(self, ids: list[int], worker: str, message_id: str, now: datetime) -> int:
+        return self._mark(
+            ids, worker, state=DeliveryState.SENT.value, message_id=message_id, sent_at=now, error=None
+        )
+
+    def mark_retry(self, ids: list[int], worker: str, at: datetime, error: str) -> int:
+        return self._mark(ids, worker, state=DeliveryState.RETRY.value, due_at=at, error=error)
+
+    def mark_dead(self, ids: list[int], worker: str, error: str) -> int:
+        return self._mark(ids, worker, state=DeliveryState.DEAD.value, error=error)
+
+    def interrupted(self, now: datetime) -> list[Claimed]:
+        """Rows left in ``sending`` by a dispatcher that died (its lease has run out)."""
+
+        with self._store._session() as s:
+            rows = s.execute(
+                select(DeliveryRow, ChannelRow, SubscriberRow)
+                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+                .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+                .where(DeliveryRow.state == DeliveryState.SENDING.value, DeliveryRow.claimed_until < now)
+                .order_by(DeliveryRow.id)
+            ).all()
+            return [
+                Claimed(
+                    d.id,
+                    d.kind,
+                    c.id,
+                    ChannelKind(c.kind),
+                    c.address,
+                    sub.name,
+                    sub.timezone,
+                    json.loads(sub.policy or "{}"),
+                    d.event_id,
+                    d.change_id,
+                    d.lead_seconds,
+                    d.observed_at,
+                    d.attempts,
+                )
+                for d, c, sub in rows
+            ]
+
+    def resolve_interrupted(self, ids: list[int], *, sent: bool, now: datetime, note: str) -> int:
+        """Settle rows a dead dispatcher left: sent (the channel confirms it) or pending again."""
+        with self._store._session() as s:
+            values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+            if sent:
+                values.update(state=DeliveryState.SENT.value, sent_at=now, message_id="recovered", error=note)
+            else:
+                values.update(state=DeliveryState.PENDING.value, due_at=now, error=note)
+            result = s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.SENDING.value)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)
+
+    # ---- inspection ------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self._store._session() as s:
+            return {
+                state: count
+                for state, count in s.execute(
+                    select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
+                ).all()
+            }
+
+    def oldest_pending(self) -> datetime | None:
+        with self._store._session() as s:
+            value: datetime | None = s.scalar(
+                select(func.min(DeliveryRow.created_at)).where(DeliveryRow.state.in_(CLAIMABLE))
+            )
+            return value
+
+    def dead(self, limit: int = 50) -> list[tuple[int, str, str, str | None, int]]:
+        """(id, subscriber, channel, reason, attempts) of dead deliveries, newest first."""
+        with self._store._session() as s:
+            rows = s.execute(
+                select(DeliveryRow.id, SubscriberRow.name, ChannelRow.kind, ChannelRow.address, DeliveryRow.error,
+                       DeliveryRow.attempts)
+                .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+                .where(DeliveryRow.state == DeliveryState.DEAD.value)
+                .order_by(DeliveryRow.id.desc())
+                .limit(limit)
+            ).all()  # fmt: skip
+            return [(r[0], r[1], f"{r[2]}:{r[3]}", r[4], r[5]) for r in rows]
+
+    def retry_dead(self, now: datetime) -> int:
+        with self._store._session() as s:
+            result = s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.state == DeliveryState.DEAD.value)
+                .values(state=DeliveryState.PENDING.value, due_at=now, attempts=0)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)
+
+    def previous_message(self, channel_id: int, event_id: int, before_id: int) -> str | None:
+        """The last message sent on this channel about this event (for threading replies)."""
+        with self._store._session() as s:
+            value: str | None = s.scalar(
+                select(DeliveryRow.message_id)
+                .where(
+                    DeliveryRow.channel_id == channel_id,
+                    DeliveryRow.event_id == event_id,
+                    DeliveryRow.state == DeliveryState.SENT.value,
+                    DeliveryRow.id < before_id,
+                    DeliveryRow.message_id.is_not(None),
+                    DeliveryRow.message_id != "recovered",
+                )
+                .order_by(DeliveryRow.sent_at.desc(), DeliveryRow.id.desc())
+                .limit(1)
+            )
+            return value
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:  # a zone that vanished from tzdata: fall back to UTC, never crash a send
+        return ZoneInfo("UTC")

@@ -1,0 +1,166 @@
+"""Subscribers, their channels, follows and mutes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.errors import UserError
+from tracker.models import Channel, ChannelKind, Follow, Subscriber
+from tracker.store.tables import ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
+
+
+def load_subscribers(session: Session, *, active_only: bool = True) -> list[Subscriber]:
+    """Every subscriber with channels, follows and mutes, in four queries."""
+    query = select(SubscriberRow).order_by(SubscriberRow.name)
+    if active_only:
+        query = query.where(SubscriberRow.active.is_(True))
+    rows = list(session.scalars(query))
+    channels: dict[int, list[Channel]] = {}
+    for ch in session.scalars(select(ChannelRow).order_by(ChannelRow.id)):
+        channels.setdefault(ch.subscriber_id, []).append(
+            Channel(ch.id, ChannelKind(ch.kind), ch.address, ch.active)
+        )
+    follows: dict[int, list[Follow]] = {}
+    for f in session.scalars(select(FollowRow).order_by(FollowRow.id)):
+        follows.setdefault(f.subscriber_id, []).append(Follow(f.id, json.loads(f.criteria)))
+    mutes: dict[int, set[int]] = {}
+    for m in session.scalars(select(MuteRow)):
+        mutes.setdefault(m.subscriber_id, set()).add(m.event_id)
+    return [
+        Subscriber(
+            id=r.id,
+            name=r.name,
+            timezone=r.timezone,
+            active=r.active,
+            channels=channels.get(r.id, []),
+            follows=follows.get(r.id, []),
+            policy=json.loads(r.policy or "{}"),
+            muted=frozenset(mutes.get(r.id, set())),
+        )
+        for r in rows
+    ]
+
+
+def _subscriber(session: Session, name: str) -> SubscriberRow:
+    row = session.scalar(select(SubscriberRow).where(SubscriberRow.name == name))
+    if row is None:
+        raise UserError(f"no subscriber named {name!r} (see `tracker subscribers list`)")
+    return row
+
+
+class Subscriptions:
+    """Reads and writes subscriptions; every method is one transaction."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def add(
+        self, name: str, timezone: str, channels: list[tuple[ChannelKind, str]], policy: dict[str, Any]
+    ) -> Subscriber:
+        with self._store._session() as s:
+            if s.scalar(select(SubscriberRow).where(SubscriberRow.name == name)) is not None:
+                raise UserError(f"subscriber {name!r} already exists")
+            row = SubscriberRow(
+                name=name,
+                timezone=timezone,
+                active=True,
+                policy=json.dumps(policy),
+                created_at=datetime.now(UTC),
+            )
+            s.add(row)
+            s.flush()
+            for kind, address in channels:
+                self._add_channel(s, row.id, kind, address)
+        return self.get(name)
+
+    def _add_channel(self, s: Session, subscriber_id: int, kind: ChannelKind, address: str) -> None:
+        try:
+            with s.begin_nested():
+                s.add(ChannelRow(subscriber_id=subscriber_id, kind=kind.value, address=address, active=True))
+        except IntegrityError as exc:
+            raise UserError(f"the {kind.value} channel {address!r} already belongs to a subscriber") from exc
+
+    def add_channel(self, name: str, kind: ChannelKind, address: str) -> None:
+        with self._store._session() as s:
+            self._add_channel(s, _subscriber(s, name).id, kind, address)
+
+    def set_policy(self, name: str, settings: dict[str, Any]) -> None:
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            row.policy = json.dumps({**json.loads(row.policy or "{}"), **settings})
+
+    def set_timezone(self, name: str, timezone: str) -> None:
+        with self._store._session() as s:
+            _subscriber(s, name).timezone = timezone
+
+    def set_active(self, name: str, active: bool, reason: str | None = None) -> None:
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            row.active, row.deactivated_reason = active, None if active else reason
+
+    def remove(self, name: str) -> None:
+        from tracker.store.tables import DeliveryRow
+
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            s.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
+            s.execute(delete(MuteRow).where(MuteRow.subscriber_id == row.id))
+            s.execute(delete(FollowRow).where(FollowRow.subscriber_id == row.id))
+            s.execute(delete(ChannelRow).where(ChannelRow.subscriber_id == row.id))
+            s.delete(row)
+
+    def get(self, name: str) -> Subscriber:
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            found = [x for x in load_subscribers(s, active_only=False) if x.id == row.id]
+            return found[0]
+
+    def all(self) -> list[Subscriber]:
+        with self._store._session() as s:
+            return load_subscribers(s, active_only=False)
+
+    def follow(self, name: str, criteria: dict[str, str]) -> Follow:
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            if "event" in criteria and s.get(EventRow, int(criteria["event"])) is None:
+                raise UserError(f"no event #{criteria['event']}")
+            text = json.dumps(criteria, sort_keys=True)
+            existing = s.scalar(
+                select(FollowRow).where(FollowRow.subscriber_id == row.id, FollowRow.criteria == text)
+            )
+            if existing is not None:
+                return Follow(existing.id, criteria)
+            follow = FollowRow(subscriber_id=row.id, criteria=text, created_at=datetime.now(UTC))
+            s.add(follow)
+            s.flush()
+            return Follow(follow.id, criteria)
+
+    def unfollow(
+        self, name: str, follow_id: int | None = None, criteria: dict[str, str] | None = None
+    ) -> int:
+        """Remove one follow by id, or the follows equal to ``criteria``; returns how many."""
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            query = delete(FollowRow).where(FollowRow.subscriber_id == row.id)
+            if follow_id is not None:
+                query = query.where(FollowRow.id == follow_id)
+            elif criteria is not None:
+                query = query.where(FollowRow.criteria == json.dumps(criteria, sort_keys=True))
+            return int(s.execute(query).rowcount)
+
+    def mute(self, name: str, event_id: int, muted: bool = True) -> None:
+        with self._store._session() as s:
+            row = _subscriber(s, name)
+            existing = s.scalar(
+                select(MuteRow).where(MuteRow.subscriber_id == row.id, MuteRow.event_id == event_id)
+            )
+            if muted and existing is None:
+                s.add(MuteRow(subscriber_id=row.id, event_id=event_id, created_at=datetime.now(UTC)))
+            elif not muted and existing is not None:
+                s.delete(existing)
