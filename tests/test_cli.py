@@ -156,3 +156,56 @@ def test_simple_commands_do_not_import_heavy_modules(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert "HEAVY []" in out
+
+
+def test_subscriber_follow_and_deliver_commands(demo, tmp_path):
+    sink = tmp_path / "alerts.txt"
+    out = demo("subscribers", "add", "ana", "--tz", "Europe/Moscow", "--console", str(sink), "--set", "coalesce=1m")
+    assert out.exit_code == 0 and "added ana (Europe/Moscow)" in out.output
+    assert demo("follow", "ana", "kind:rollout").exit_code == 0
+    listing = demo("subscribers", "list").output
+    assert "follow #1: kind:rollout" in listing and '"coalesce": "1m"' in listing
+    doc = json.loads(demo("subscribers", "list", "--json").output)
+    assert doc[0]["follows"] == [{"id": 1, "kind": "rollout"}]
+    assert demo("unfollow", "ana", "kind:rollout").output.startswith("removed 1 follow")
+    assert demo("unfollow", "ana", "#1").exit_code == 2
+    assert "empty" in demo("outbox").output
+    assert demo("subscribers", "remove", "ana").exit_code == 0
+    assert "no subscribers" in demo("subscribers", "list").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["subscribers", "add", "x"], "give at least one channel"),
+        (["subscribers", "add", "x", "--console", "-", "--tz", "Mars/Base"], "unknown time zone"),
+        (["subscribers", "add", "x", "--email", "not-an-address"], "is not an email address"),
+        (["subscribers", "add", "x", "--telegram", "@someone"], "is not a Telegram chat id"),
+        (["subscribers", "add", "x", "--console", "-", "--set", "coalesce=whenever"], "not a duration"),
+        (["subscribers", "add", "x", "--console", "-", "--set", "volume=11"], "unknown alert setting"),
+        (["follow", "nobody", "all"], "no subscriber named 'nobody'"),
+        (["subscribers", "remove", "nobody"], "no subscriber named 'nobody'"),
+    ],
+)
+def test_subscription_mistakes(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_deliver_once_prints_the_demo_alert(demo, tmp_path):
+    sink = tmp_path / "a.txt"
+    demo("subscribers", "add", "b", "--console", str(sink))
+    demo("follow", "b", "Soyuz-5")
+    # The sample was replayed before the subscriber existed: replay a fresh slip now.
+    folder = tmp_path / "later"
+    folder.mkdir()
+    (folder / "x-2026-11-25T0000Z.json").write_bytes(page([launch(1, "2030-01-01T10:00:00Z", name="Soyuz-5 | Test")]))
+    (folder / "x-2026-11-25T0100Z.json").write_bytes(page([launch(1, "2030-01-03T10:00:00Z", name="Soyuz-5 | Test")]))
+    replayed = demo("replay", "-v", "ll2-launches", str(folder))
+    assert replayed.output.count("1 alerts queued") == 2  # new (it matches the follow), then the slip
+    result = demo("deliver", "--once")
+    assert result.exit_code == 0 and "delivered 2 alerts in 2 messages" in result.output
+    first, second = [b for b in sink.read_text().split("\n\n") if b.strip()]
+    assert first.startswith("Newly scheduled: Soyuz-5 | Test") and second.startswith("Delayed +2 d: Soyuz-5 | Test")
+    assert "2 sent" in demo("outbox").output

@@ -34,6 +34,10 @@ class Channel(Protocol):
 
     def send(self, alert: Alert, address: str) -> SendResult: ...
 
+    # Channels that send daily digests (email) also provide
+    #     send_digest(self, delivery: Claimed) -> SendResult
+    # and build the digest themselves from the store they were given.
+
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         """Which of these deliveries certainly went out; None when the channel cannot tell."""
         ...
@@ -48,6 +52,7 @@ class DispatchStats:
     dead: int = 0
     recovered: int = 0
     reminders: int = 0
+    digests: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -84,6 +89,8 @@ class Dispatcher:
         stats = DispatchStats()
         self.recover(stats)
         stats.reminders = self.store.outbox.arm_reminders(self.policy, self.clock())
+        if any(hasattr(c, "send_digest") for c in self.channels.values()):
+            stats.digests = self.store.outbox.arm_digests(self.policy, self.clock())
         while True:
             claimed = self.store.outbox.claim(
                 self.worker, self.clock(), self.lease, set(self.channels), limit
@@ -138,6 +145,7 @@ class Dispatcher:
             if (
                 current is not None
                 and row.kind == "change"
+                and row.event_id is not None
                 and current[-1].kind == "change"
                 and row.observed_at - current[-1].observed_at <= window
             ):
@@ -172,17 +180,27 @@ class Dispatcher:
         head = group[0]
         channel = self.channels[head.channel_kind]
         try:
-            alert = self.alert_for(group)
-            result = channel.send(alert, head.address)
+            if head.kind == "digest":
+                result = channel.send_digest(head)  # type: ignore[attr-defined]
+            else:
+                alert = self.alert_for(group)
+                result = channel.send(alert, head.address)
         except Exception as exc:  # a bug in rendering or a channel: keep the rows, say why
             log.exception("delivery %s failed", ids)
             result = SendResult.retry(self._backoff(head.attempts), f"{type(exc).__name__}: {exc}")
         faults.point("dispatch.after_send")
         stats.messages += 1
         now = self.clock()
+        if result.new_address:
+            self.store.subscriptions.move_channel(head.channel_id, result.new_address)
+        if result.deactivate:
+            self.store.subscriptions.deactivate_channel(head.channel_id, result.error or "recipient gone")
         if result.sent:
             self.store.outbox.mark_sent(ids, self.worker, result.message_id or "", now)
             stats.sent += len(ids)
+        elif result.new_address:  # resend at once to the new address; not counted as a failure
+            self.store.outbox.mark_retry(ids, self.worker, now, result.error or "moved")
+            stats.retried += len(ids)
         elif result.retry_after is not None and head.attempts < self.max_attempts:
             wait = timedelta(seconds=result.retry_after)
             self.store.outbox.mark_retry(ids, self.worker, now + wait, result.error or "retry")

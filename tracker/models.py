@@ -294,6 +294,8 @@ class SendResult:
     message_id: str | None = None
     retry_after: float | None = None  # seconds; None with sent=False means permanent failure
     error: str | None = None
+    deactivate: bool = False  # the recipient is gone for good (blocked the bot, chat deleted)
+    new_address: str | None = None  # the recipient moved (a group became a supergroup): resend there
 
     @classmethod
     def ok(cls, message_id: str) -> SendResult:
@@ -306,3 +308,11 @@ class SendResult:
     @classmethod
     def permanent(cls, error: str) -> SendResult:
         return cls(False, None, None, error)
+
+    @classmethod
+    def gone(cls, error: str) -> SendResult:
+        return cls(False, None, None, error, deactivate=True)
+
+    @classmethod
+    def moved(cls, new_address: str, error: str) -> SendResult:
+        return cls(False, None, 0.0, error, new_address=new_address)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from tracker.errors import UserError
@@ -59,6 +59,12 @@ class AlertPolicy:
     retime_quiet: timedelta = timedelta(hours=24)  # ... while T-0 is further away than this
     coalesce: timedelta = timedelta(minutes=3)  # changes to one event this close become one alert
     reminders: tuple[timedelta, ...] = field(default=())
+    digest: str = "off"  # "off" or the local time of the daily digest email, "HH:MM"
+
+    def digest_time(self) -> time | None:
+        if self.digest == "off":
+            return None
+        return time.fromisoformat(self.digest)
 
     def with_overrides(self, overrides: dict[str, Any]) -> AlertPolicy:
         """This policy with a subscriber's overrides; unknown keys or bad values are UserErrors."""
@@ -80,6 +86,11 @@ def _convert(key: str, value: Any) -> Any:
             return parse_duration(value)
         if key == "reminders":
             return tuple(sorted((parse_duration(v) for v in _as_list(value)), reverse=True))
+        if key == "digest":
+            text = str(value).strip().lower()
+            if text in ("off", "no", "false", "none", ""):
+                return "off"
+            return time.fromisoformat(text).strftime("%H:%M")
     except (ValueError, KeyError) as exc:
         raise UserError(f"alert setting {key}: bad value {value!r}") from exc
     known = ", ".join(f.name for f in AlertPolicy.__dataclass_fields__.values())

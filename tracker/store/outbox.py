@@ -180,6 +180,72 @@ class Outbox:
                 row.state = DeliveryState.CANCELLED.value
                 row.error = "the date moved before the reminder went out; re-armed for the new date"
 
+    # ---- daily digests ----------------------------------------------------------
+
+    def arm_digests(self, policy: AlertPolicy, now: datetime) -> int:
+        """Queue today's digest for every email channel whose subscriber's local digest
+        time has come; the key (subscriber, local day, channel) makes a second copy impossible."""
+        created = 0
+        with self._store._session() as s:
+            for sub in load_subscribers(s):
+                at = policy.with_overrides(sub.policy).digest_time()
+                if at is None:
+                    continue
+                local = now.astimezone(zone_of(sub.timezone))
+                if local.time() < at:
+                    continue
+                day = local.date().isoformat()
+                for channel in sub.channels:
+                    if channel.kind is not ChannelKind.EMAIL or not channel.active:
+                        continue
+                    key = f"digest:{sub.id}:{day}:{channel.id}"
+                    if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is not None:
+                        continue
+                    try:
+                        with s.begin_nested():
+                            s.add(
+                                DeliveryRow(
+                                    dedup_key=key,
+                                    kind="digest",
+                                    subscriber_id=sub.id,
+                                    channel_id=channel.id,
+                                    observed_at=now,  # for a digest: when it was queued (end of its 24 h)
+                                    created_at=now,
+                                    due_at=now,
+                                    state=DeliveryState.PENDING.value,
+                                    attempts=0,
+                                )
+                            )
+                        created += 1
+                    except IntegrityError:
+                        continue
+        return created
+
+    def queue_digest(self, subscriber: str, now: datetime) -> int:
+        """Queue a digest now for one subscriber (``tracker digest send --now``), once per day."""
+        with self._store._session() as s:
+            sub_row = s.scalar(select(SubscriberRow).where(SubscriberRow.name == subscriber))
+            if sub_row is None:
+                from tracker.errors import UserError
+
+                raise UserError(f"no subscriber named {subscriber!r}")
+            day = now.astimezone(zone_of(sub_row.timezone)).date().isoformat()
+            created = 0
+            for ch in s.scalars(select(ChannelRow).where(ChannelRow.subscriber_id == sub_row.id)):
+                if ch.kind != ChannelKind.EMAIL.value or not ch.active:
+                    continue
+                key = f"digest:{sub_row.id}:{day}:{ch.id}"
+                if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is None:
+                    s.add(
+                        DeliveryRow(
+                            dedup_key=key, kind="digest", subscriber_id=sub_row.id, channel_id=ch.id,
+                            observed_at=now, created_at=now, due_at=now, state=DeliveryState.PENDING.value,
+                            attempts=0,
+                        )
+                    )  # fmt: skip
+                    created += 1
+            return created
+
     # ---- claiming and marking --------------------------------------------------
 
     def claim(
@@ -200,6 +266,7 @@ class Outbox:
                     DeliveryRow.due_at <= now,
                     free,
                     ChannelRow.kind.in_(kind_values),
+                    ChannelRow.active.is_(True),
                 )
                 .order_by(DeliveryRow.due_at, DeliveryRow.id)
                 .limit(limit)

@@ -154,6 +154,51 @@ class Subscriptions:
                 query = query.where(FollowRow.criteria == json.dumps(criteria, sort_keys=True))
             return int(s.execute(query).rowcount)
 
+    def move_channel(self, channel_id: int, new_address: str) -> None:
+        """A chat moved (Telegram group → supergroup): follow it, keeping its deliveries."""
+        with self._store._session() as s:
+            row = s.get_one(ChannelRow, channel_id)
+            clash = s.scalar(
+                select(ChannelRow).where(ChannelRow.kind == row.kind, ChannelRow.address == new_address)
+            )
+            if clash is None:
+                row.address = new_address
+
+    def deactivate_channel(self, channel_id: int, reason: str) -> None:
+        """The recipient is gone: stop this channel, and the subscriber when it has no other."""
+        with self._store._session() as s:
+            row = s.get_one(ChannelRow, channel_id)
+            row.active = False
+            from sqlalchemy import update
+
+            from tracker.store.tables import DeliveryRow
+
+            s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.channel_id == channel_id, DeliveryRow.state.in_(("pending", "retry")))
+                .values(state="cancelled", error=f"channel deactivated: {reason}")
+            )
+            others = s.scalar(
+                select(ChannelRow.id).where(
+                    ChannelRow.subscriber_id == row.subscriber_id,
+                    ChannelRow.active.is_(True),
+                    ChannelRow.id != channel_id,
+                )
+            )
+            if others is None:
+                sub = s.get_one(SubscriberRow, row.subscriber_id)
+                sub.active, sub.deactivated_reason = False, reason
+
+    def by_channel(self, kind: ChannelKind, address: str) -> Subscriber | None:
+        with self._store._session() as s:
+            row = s.scalar(
+                select(ChannelRow).where(ChannelRow.kind == kind.value, ChannelRow.address == address)
+            )
+            if row is None:
+                return None
+            found = [x for x in load_subscribers(s, active_only=False) if x.id == row.subscriber_id]
+            return found[0] if found else None
+
     def mute(self, name: str, event_id: int, muted: bool = True) -> None:
         with self._store._session() as s:
             row = _subscriber(s, name)
