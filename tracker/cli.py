@@ -737,5 +737,15 @@ def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
+def _register_plugin_commands() -> None:
+    """Commands that live in their own modules (they import only click at load time)."""
+    from tracker.cli_extract import extract_command
+
+    main.add_command(extract_command)
+
+
+_register_plugin_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
