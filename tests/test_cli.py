@@ -160,7 +160,9 @@ def test_simple_commands_do_not_import_heavy_modules(tmp_path):
 
 def test_subscriber_follow_and_deliver_commands(demo, tmp_path):
     sink = tmp_path / "alerts.txt"
-    out = demo("subscribers", "add", "ana", "--tz", "Europe/Moscow", "--console", str(sink), "--set", "coalesce=1m")
+    out = demo(
+        "subscribers", "add", "ana", "--tz", "Europe/Moscow", "--console", str(sink), "--set", "coalesce=1m"
+    )
     assert out.exit_code == 0 and "added ana (Europe/Moscow)" in out.output
     assert demo("follow", "ana", "kind:rollout").exit_code == 0
     listing = demo("subscribers", "list").output
@@ -200,12 +202,18 @@ def test_deliver_once_prints_the_demo_alert(demo, tmp_path):
     # The sample was replayed before the subscriber existed: replay a fresh slip now.
     folder = tmp_path / "later"
     folder.mkdir()
-    (folder / "x-2026-11-25T0000Z.json").write_bytes(page([launch(1, "2030-01-01T10:00:00Z", name="Soyuz-5 | Test")]))
-    (folder / "x-2026-11-25T0100Z.json").write_bytes(page([launch(1, "2030-01-03T10:00:00Z", name="Soyuz-5 | Test")]))
+    (folder / "x-2026-11-25T0000Z.json").write_bytes(
+        page([launch(1, "2030-01-01T10:00:00Z", name="Soyuz-5 | Test")])
+    )
+    (folder / "x-2026-11-25T0100Z.json").write_bytes(
+        page([launch(1, "2030-01-03T10:00:00Z", name="Soyuz-5 | Test")])
+    )
     replayed = demo("replay", "-v", "ll2-launches", str(folder))
     assert replayed.output.count("1 alerts queued") == 2  # new (it matches the follow), then the slip
     result = demo("deliver", "--once")
     assert result.exit_code == 0 and "delivered 2 alerts in 2 messages" in result.output
     first, second = [b for b in sink.read_text().split("\n\n") if b.strip()]
-    assert first.startswith("Newly scheduled: Soyuz-5 | Test") and second.startswith("Delayed +2 d: Soyuz-5 | Test")
+    assert first.startswith("Newly scheduled: Soyuz-5 | Test") and second.startswith(
+        "Delayed +2 d: Soyuz-5 | Test"
+    )
     assert "2 sent" in demo("outbox").output

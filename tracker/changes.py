@@ -70,7 +70,8 @@ def detect(old: EventSnapshot | None, new: EventSnapshot) -> list[Change]:
     if kind is not None:
         moved = describe_delta(old.when, new.when) if kind in _MOVES else ""
         changes.append(Change(kind, old.when, new.when, old.status, new.status, detail=moved))
-    if old.status != new.status:
+    if old.status != new.status and old.status is not None and new.status is not None:
+        # A source that gives no status (a feed, a calendar) says nothing about it.
         changes.append(Change(ChangeKind.STATUS, old.when, new.when, old.status, new.status))
     if kind is None and _window(old) != _window(new) and None not in (*_window(old), *_window(new)):
         changes.append(Change(ChangeKind.WINDOW, old.when, new.when, old.status, new.status))

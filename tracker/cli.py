@@ -69,7 +69,7 @@ class App:
 
         for cfg in self.config.sources:
             if cfg.name == name:
-                return build_source(cfg.kind, cfg.name, cfg.url, cfg.options), cfg
+                return build_source(cfg.kind, cfg.name, cfg.url, cfg.options, cfg.trust), cfg
         if name in SOURCE_KINDS:
             return build_source(name, name), None
         names = ", ".join(c.name for c in self.config.sources)
@@ -352,19 +352,38 @@ def history(app: App, event: tuple[str, ...], as_json: bool) -> None:
     click.echo("  " + " · ".join(plain(d) for d in details if d))
     delay = format_duration(timedelta(seconds=total)) if total else "none"
     click.echo(f"  slips: {slips}, total delay so far: {delay}")
+    click.echo("  sources:")
+    for ident in store.identities(found.id):
+        role = "decides the value" if ident.decides else f"trust {ident.trust}"
+        state = "" if ident.listed else ", no longer listed"
+        click.echo(f"    {ident.source} ({role}{state}): id {plain(ident.source_ref)}")
+        if ident.match_reason:
+            click.echo(f"      matched: {ident.match_reason}")
     click.echo("  timeline:")
-    by_time: dict[datetime, list[str]] = {}
+    labels: dict[tuple[datetime, str], list[str]] = {}
     for c in changes:
-        by_time.setdefault(c.observed_at, []).append(c.kind.value + (f" {c.detail}" if c.detail else ""))
-    for r in revisions:
-        label = ", ".join(by_time.get(r.observed_at, [])) or "recorded"
-        click.echo(
-            f"    {instant_text(r.observed_at, zone)}  {when_text(r.snapshot.when, zone):<30} "
-            f"{status_label(r.snapshot.status):<16} {r.source}  ({label})"
+        labels.setdefault((c.observed_at, c.source), []).append(
+            c.kind.value + (f" {c.detail}" if c.detail else "")
         )
-    dropped = [c for c in changes if c.kind.value == "dropped"]
-    for c in dropped:
-        click.echo(f"    {instant_text(c.observed_at, zone)}  left the {c.source} list (not a cancellation)")
+    entries: list[tuple[datetime, int, str]] = []
+    for r in revisions:
+        label = ", ".join(labels.get((r.observed_at, r.source), [])) or "recorded"
+        if r.disagrees:
+            label += "; disagrees with the decided value"
+        entries.append(
+            (
+                r.observed_at,
+                r.id,
+                f"    {instant_text(r.observed_at, zone)}  {when_text(r.snapshot.when, zone):<30} "
+                f"{status_label(r.snapshot.status):<16} {r.source}  ({label})",
+            )
+        )
+    for c in changes:
+        if c.kind.value == "dropped":
+            text = f"    {instant_text(c.observed_at, zone)}  left the {c.source} list (not a cancellation)"
+            entries.append((c.observed_at, 0, text))
+    for _, _, text in sorted(entries, key=lambda e: (e[0], e[1])):
+        click.echo(text)
 
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")

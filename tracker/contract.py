@@ -75,4 +75,5 @@ def revision_json(revision: RevisionRecord) -> dict[str, Any]:
         "status": snap.status,
         "window_start": iso(snap.window_start),
         "window_end": iso(snap.window_end),
+        "disagrees": revision.disagrees,
     }

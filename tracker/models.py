@@ -209,6 +209,21 @@ class RevisionRecord:
     source: str
     source_ref: str
     snapshot: EventSnapshot
+    disagrees: bool = False  # a less trusted source said something else than the event's value
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    """One source's id for an event, and why it was joined to the event."""
+
+    source: str
+    source_ref: str
+    trust: int
+    first_seen: datetime
+    last_seen: datetime
+    listed: bool
+    match_reason: str | None
+    decides: bool  # this source currently sets the event's value
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tracker.errors import ParseError, SourceError, UserError
 from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
-from tracker.store.repo import RunResult, SourceRun, Store
+from tracker.store.repo import Plan, RunResult, SourceRun, Store
 
 if TYPE_CHECKING:
     from tracker.http import Http
@@ -71,17 +71,36 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
         if snap.source_ref in seen:
             continue
         seen.add(snap.source_ref)
-        previous = known.get(snap.source_ref)
-        view = previous.view if previous else None
-        if view is not None and view.fields() == snap.fields():
+        plan = run.plan(snap)
+        own = plan.known.view if plan.known else None
+        if own is not None and own.fields() == snap.fields():
             run.seen(snap.source_ref)
             continue
-        run.write(snap, [] if state.baseline else detect(view, snap))
+        changes, governs = decide(plan, own, snap)
+        run.write(snap, [] if state.baseline else changes, plan, governs)
     if parsed.complete:
         for ref, item in list(known.items()):
             if item.listed and ref not in seen:
                 run.drop(ref, None if state.baseline else _departure(item.view, run.observed_at))
     return run.finish(FetchOutcome.OK, items=count, http_status=doc.status, **etag)
+
+
+def decide(plan: Plan, own: EventSnapshot | None, snap: EventSnapshot) -> tuple[list[Change], bool]:
+    """The changes ``snap`` makes to its event's value, and whether it sets that value.
+
+    Changes are about the event, so they are measured from the value users were told
+    (``plan.previous``), and only a source that decides the value reports them: a more
+    trusted one always; a less trusted one only when the deciding source no longer lists
+    the event and this source itself saw the value move (no flapping between sources
+    that merely disagree; the disagreement is kept in the revisions).
+    """
+    if plan.mode == "new":
+        return detect(None, snap), True
+    if plan.mode in ("own", "takeover"):
+        return (detect(plan.previous, snap) if plan.previous is not None else []), True
+    if plan.mode == "fallback" and own is not None and detect(own, snap):
+        return (detect(plan.previous, snap) if plan.previous is not None else []), True
+    return [], False
 
 
 def _departure(view: EventSnapshot | None, observed_at: datetime) -> Change | None:
@@ -104,7 +123,9 @@ def poll(
     """Fetch ``source`` now and apply what came back."""
     guard = guard or DropGuard()
     observed_at = datetime.now(UTC)
-    with store.source_run(source.name, source.kind, source.url, observed_at, policy=policy) as run:
+    with store.source_run(
+        source.name, source.kind, source.url, observed_at, policy=policy, trust=source.trust
+    ) as run:
         try:
             doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
         except SourceError as exc:
@@ -152,7 +173,13 @@ def replay(
     for observed_at, path in stamps:
         doc = RawDocument(path.read_bytes(), observed_at, url=path.resolve().as_uri(), status=200)
         with store.source_run(
-            source.name, source.kind, source.url, observed_at, replay_of=str(path), policy=policy
+            source.name,
+            source.kind,
+            source.url,
+            observed_at,
+            replay_of=str(path),
+            policy=policy,
+            trust=source.trust,
         ) as run:
             result = ingest(run, source, doc, guard)
         yield path, result

@@ -39,6 +39,8 @@ def options_model(kind: str) -> type[BaseModel]:
     return source_class(kind).Options
 
 
-def build_source(kind: str, name: str, url: str | None = None, options: Any = None) -> Source:
+def build_source(
+    kind: str, name: str, url: str | None = None, options: Any = None, trust: int = 50
+) -> Source:
     """A ready source of ``kind`` named ``name``."""
-    return source_class(kind)(name, url or None, options, kind=kind)
+    return source_class(kind)(name, url or None, options, kind=kind, trust=trust)

@@ -33,9 +33,11 @@ class Source:
         url: str | None = None,
         options: dict[str, Any] | BaseModel | None = None,
         kind: str = "",
+        trust: int = 50,
     ) -> None:
         self.name = name
         self.kind = kind or type(self).__name__
+        self.trust = trust  # when sources disagree about one event, the most trusted decides
         self.url = url or self.default_url
         if isinstance(options, BaseModel):
             self.options = options

@@ -21,11 +21,19 @@ from tracker.models import (
     EventRecord,
     EventSnapshot,
     FetchOutcome,
+    IdentityRecord,
     RevisionRecord,
     SourceHealth,
 )
 from tracker.policy import AlertPolicy
-from tracker.store.convert import change_from, event_from, snapshot_columns, snapshot_from, when_columns
+from tracker.store.convert import (
+    change_from,
+    event_from,
+    snapshot_columns,
+    snapshot_from,
+    when_columns,
+    when_from,
+)
 from tracker.store.db import ensure_schema, make_engine
 from tracker.store.outbox import Outbox, enqueue_for_changes
 from tracker.store.subscriptions import Subscriptions
@@ -56,6 +64,22 @@ class RunState:
     suspicious_streak: int
     etag: str | None
     last_modified: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a snapshot goes: its identity (if known), its event (if any yet), why it
+    joined that event, whether its source decides the event's value, and the view
+    changes are computed against."""
+
+    known: Known | None
+    event_id: int | None
+    reason: str | None
+    # new: no event yet; own: this source decides the value; takeover: it outranks the
+    # source that does; fallback: the deciding source no longer lists the event;
+    # follow: a more trusted source decides, this one is only recorded.
+    mode: str
+    previous: EventSnapshot | None
 
 
 @dataclass(frozen=True)
@@ -90,9 +114,13 @@ class SourceRun:
         observed_at: datetime,
         replay_of: str | None,
         policy: AlertPolicy | None = None,
+        trust: int = 50,
     ) -> None:
         self._policy = policy or AlertPolicy()
         self._new_changes: list[tuple[ChangeRow, Change]] = []
+        self.trust = trust
+        source.trust = trust
+        self._trusts: dict[int, int] = {source.id: trust}
         self._s = session
         self._source = source
         self.source_name = source.name
@@ -140,14 +168,90 @@ class SourceRun:
             }
         return self._known
 
-    def write(self, snap: EventSnapshot, changes: list[Change]) -> None:
-        """Store ``snap`` as a new revision (it differs from the last view) and its changes."""
+    def plan(self, snap: EventSnapshot) -> Plan:
+        """Which event ``snap`` belongs to (matching a new identity against events other
+        sources know), how this source stands to the event's value, and that value."""
         known = self.known().get(snap.source_ref)
+        event_id, reason = (known.event_id, None) if known else self._match(snap)
+        if event_id is None:
+            return Plan(known, None, None, "new", None)
+        event = self._s.get_one(EventRow, event_id)
+        owner = event.owner_identity_id
+        mine = known.identity_id if known else None
+        if owner is None or owner == mine:
+            return Plan(known, event_id, reason, "own", known.view if known else None)
+        owner_row = self._s.get_one(IdentityRow, owner)
+        owner_view = self._view_of(owner_row)
+        if self.trust > self._trust_of(owner_row.source_id):
+            return Plan(known, event_id, reason, "takeover", owner_view)
+        if not owner_row.listed:
+            return Plan(known, event_id, reason, "fallback", owner_view)
+        return Plan(known, event_id, reason, "follow", owner_view)
+
+    def _view_of(self, ident: IdentityRow) -> EventSnapshot | None:
+        if ident.last_revision_id is None:
+            return None
+        return snapshot_from(self._s.get_one(RevisionRow, ident.last_revision_id), ident.source_ref)
+
+    def _trust_of(self, source_id: int) -> int:
+        if source_id not in self._trusts:
+            self._trusts[source_id] = self._s.get_one(SourceRow, source_id).trust
+        return self._trusts[source_id]
+
+    def _match(self, snap: EventSnapshot) -> tuple[int | None, str | None]:
+        """An event another source already knows that ``snap`` is, or (None, None)."""
+        from tracker.matching import NEAR, Candidate, best_match
+
+        mine = select(IdentityRow.event_id).where(IdentityRow.source_id == self._source.id)
+        same_ref = self._s.scalar(
+            select(IdentityRow.event_id)
+            .where(IdentityRow.source_ref == snap.source_ref, IdentityRow.source_id != self._source.id)
+            .where(IdentityRow.event_id.not_in(mine))
+            .limit(1)
+        )
+        query = select(EventRow).where(EventRow.kind == snap.kind.value, EventRow.id.not_in(mine))
+        if same_ref is None and snap.when.known:
+            assert snap.when.earliest and snap.when.latest
+            query = query.where(
+                or_(
+                    EventRow.earliest.is_(None),
+                    (EventRow.earliest < snap.when.latest + NEAR)
+                    & (EventRow.latest > snap.when.earliest - NEAR),
+                )
+            )
+        elif same_ref is not None:
+            query = query.where(EventRow.id == same_ref)
+        events = list(self._s.scalars(query.limit(500)))
+        if not events:
+            return None, None
+        refs: dict[int, set[str]] = {}
+        for event_id, ref in self._s.execute(
+            select(IdentityRow.event_id, IdentityRow.source_ref).where(
+                IdentityRow.event_id.in_([e.id for e in events])
+            )
+        ):
+            refs.setdefault(event_id, set()).add(ref)
+        candidates = [Candidate(event_from(e), frozenset(refs.get(e.id, ()))) for e in events]
+        found = best_match(snap, candidates)
+        return (found[0].id, found[1]) if found else (None, None)
+
+    def write(
+        self, snap: EventSnapshot, changes: list[Change], plan: Plan | None = None, governs: bool = True
+    ) -> None:
+        """Store ``snap`` as a new revision (it differs from the last view) and its changes.
+
+        The event's current value follows ``snap`` only when this source ``governs`` it;
+        otherwise the revision is kept, marked when it disagrees with that value."""
+        plan = plan or self.plan(snap)
+        known = plan.known
         if known is None:
-            event = EventRow(created_at=self.observed_at, updated_at=self.observed_at, listed=True)
-            self._apply_event(event, snap)
-            self._s.add(event)
-            self._s.flush()
+            if plan.event_id is None:
+                event = EventRow(created_at=self.observed_at, updated_at=self.observed_at, listed=True)
+                self._apply_event(event, snap)
+                self._s.add(event)
+                self._s.flush()
+            else:
+                event = self._s.get_one(EventRow, plan.event_id)
             ident = IdentityRow(
                 source_id=self._source.id,
                 source_ref=snap.source_ref,
@@ -155,6 +259,7 @@ class SourceRun:
                 first_seen=self.observed_at,
                 last_seen=self.observed_at,
                 listed=True,
+                match_reason=plan.reason,
             )
             self._s.add(ident)
             self._s.flush()
@@ -162,13 +267,17 @@ class SourceRun:
             self.known()[snap.source_ref] = known
         else:
             event = self._s.get_one(EventRow, known.event_id)
+        current_when = when_from(event)
+        if governs:
             self._apply_event(event, snap)
+            event.owner_identity_id = known.identity_id
             event.updated_at = self.observed_at
         revision = RevisionRow(
             event_id=known.event_id,
             identity_id=known.identity_id,
             fetch_run_id=self._run.id,
             observed_at=self.observed_at,
+            disagrees=not governs and current_when != snap.when,
             **snapshot_columns(snap),
         )
         self._s.add(revision)
@@ -194,23 +303,35 @@ class SourceRun:
             self._add_change(known, change, None)
 
     def drop(self, ref: str, change: Change | None) -> None:
-        """The identity left the source's complete list."""
+        """The identity left the source's complete list. The event stays listed while
+        another source lists it (which then decides its value); otherwise it is dropped."""
         known = self.known()[ref]
         ident = self._s.get_one(IdentityRow, known.identity_id)
         ident.listed = known.listed = False
-        self._s.get_one(EventRow, known.event_id).listed = False
-        if change is not None:
+        event = self._s.get_one(EventRow, known.event_id)
+        others = [
+            i
+            for i in self._s.scalars(
+                select(IdentityRow).where(IdentityRow.event_id == event.id, IdentityRow.listed.is_(True))
+            )
+            if i.id != ident.id
+        ]
+        if others:
+            return  # still listed elsewhere; the value stays until another source moves it
+        event.listed = False
+        if change is not None and event.owner_identity_id in (None, ident.id):
             self._add_change(known, change, None)
 
     def _apply_event(self, event: EventRow, snap: EventSnapshot) -> None:
+        """The event takes ``snap``'s value; a field the source does not give keeps its value."""
         event.kind = snap.kind.value
-        event.type = snap.type
         event.title = snap.title
-        event.provider = snap.provider
-        event.vehicle = snap.vehicle
-        event.mission = snap.mission
-        event.site = snap.site
-        event.status = snap.status
+        event.type = snap.type or event.type
+        event.provider = snap.provider or event.provider
+        event.vehicle = snap.vehicle or event.vehicle
+        event.mission = snap.mission or event.mission
+        event.site = snap.site or event.site
+        event.status = snap.status or event.status
         event.listed = True
         for key, value in when_columns(snap.when).items():
             setattr(event, key, value)
@@ -307,6 +428,7 @@ class Store:
         *,
         replay_of: str | None = None,
         policy: AlertPolicy | None = None,
+        trust: int = 50,
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -317,7 +439,7 @@ class Store:
                 session.flush()
             else:
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of, policy)
+            yield SourceRun(session, source, observed_at, replay_of, policy, trust)
 
     # ---- reading -------------------------------------------------------------
 
@@ -365,6 +487,30 @@ class Store:
             rows = [r for r in s.scalars(query) if all(has_phrase(r.title, t) for t in tokens)]
             return [event_from(row) for row in rows[:limit]]
 
+    def identities(self, event_id: int) -> list[IdentityRecord]:
+        """Which sources know the event, under which id, and why they were joined to it."""
+        query = (
+            select(IdentityRow, SourceRow.name, SourceRow.trust)
+            .join(SourceRow, SourceRow.id == IdentityRow.source_id)
+            .where(IdentityRow.event_id == event_id)
+            .order_by(IdentityRow.first_seen, IdentityRow.id)
+        )
+        with self._session() as s:
+            owner = s.scalar(select(EventRow.owner_identity_id).where(EventRow.id == event_id))
+            return [
+                IdentityRecord(
+                    name,
+                    ident.source_ref,
+                    trust,
+                    ident.first_seen,
+                    ident.last_seen,
+                    ident.listed,
+                    ident.match_reason,
+                    ident.id == owner,
+                )
+                for ident, name, trust in s.execute(query)
+            ]
+
     def history(self, event_id: int) -> list[RevisionRecord]:
         query = (
             select(RevisionRow, IdentityRow.source_ref, SourceRow.name)
@@ -375,7 +521,7 @@ class Store:
         )
         with self._session() as s:
             return [
-                RevisionRecord(rev.id, rev.observed_at, source, ref, snapshot_from(rev, ref))
+                RevisionRecord(rev.id, rev.observed_at, source, ref, snapshot_from(rev, ref), rev.disagrees)
                 for rev, ref, source in s.execute(query)
             ]
 

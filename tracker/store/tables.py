@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.store.types import UTCDateTime
@@ -35,6 +35,7 @@ class SourceRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     last_ok_count: Mapped[int | None] = mapped_column(Integer)
     suspicious_streak: Mapped[int] = mapped_column(Integer, default=0)
+    trust: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
 
 
 class FetchRunRow(Base):
@@ -77,6 +78,8 @@ class EventRow(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The identity whose source currently decides the event's value (highest trust).
+    owner_identity_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class IdentityRow(Base):
@@ -92,6 +95,7 @@ class IdentityRow(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
     last_revision_id: Mapped[int | None] = mapped_column(Integer)
+    match_reason: Mapped[str | None] = mapped_column(Text)  # why it joined an existing event
 
 
 class RevisionRow(Base):
@@ -119,6 +123,8 @@ class RevisionRow(Base):
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(Text)
+    # A less trusted source said something else than the event's current value.
+    disagrees: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ChangeRow(Base):

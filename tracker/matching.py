@@ -1,0 +1,141 @@
+"""One event across sources: decide whether a snapshot from one source is an event
+another source already knows. Pure; every decision comes with its reason.
+
+Rules, in order: a shared globally unique id (LL2's UUIDs travel between trackers
+built on LL2) is the same event. Otherwise the kind and event type must agree,
+the vehicles must be compatible, the numbers in the mission names must be equal
+("Starlink 10-6" is not "Starlink Group 10-5", although a fuzzy ratio says 90 %),
+the remaining mission words must mostly agree, and the dates must be near. An
+ambiguous best match is no match: a separate event is better than a wrong merge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tracker.models import EventKind, EventRecord, EventSnapshot, TimeSpec
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_STOP = frozenset(
+    {
+        "the",
+        "a",
+        "of",
+        "and",
+        "mission",
+        "flight",
+        "group",
+        "launch",
+        "to",
+        "for",
+        "on",
+        "block",
+        "demo",
+        "test",
+    }
+)
+NEAR = timedelta(days=10)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An event some other source knows, with the ids its sources use for it."""
+
+    event: EventRecord
+    refs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Names:
+    words: frozenset[str]
+    numbers: frozenset[str]
+
+
+def names(text: str | None) -> Names:
+    """Mission-name tokens split into plain words and numbers (roman numerals read as numbers)."""
+    words: set[str] = set()
+    numbers: set[str] = set()
+    for token in _TOKEN.findall((text or "").lower()):
+        token = _ROMAN.get(token, token)
+        if any(ch.isdigit() for ch in token):
+            numbers.add(token.lstrip("0") or "0")
+        elif token not in _STOP and len(token) > 1:
+            words.add(token)
+    return Names(frozenset(words), frozenset(numbers))
+
+
+def mission_part(title: str, mission: str | None) -> str:
+    """The mission name: the part after "Vehicle |" in a title, or the mission field."""
+    if "|" in title:
+        return title.split("|", 1)[1]
+    return mission or title
+
+
+_PART = re.compile(r"[a-z0-9]+")
+
+
+def vehicles_compatible(a: str | None, b: str | None) -> bool:
+    """One name's parts run inside the other's: "Falcon 9" fits "Falcon 9 Block 5",
+    "PSLV-XL" fits "PSLV XL", "Rocket 3.2" fits "Astra Rocket 3.2"; "Falcon 9" does
+    not fit "Falcon Heavy"."""
+    if not a or not b:
+        return True
+    ta, tb = _PART.findall(a.lower()), _PART.findall(b.lower())
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return any(long_[i : i + len(short)] == short for i in range(len(long_) - len(short) + 1))
+
+
+def near(a: TimeSpec, b: TimeSpec, slack: timedelta = NEAR) -> bool:
+    if not (a.known and b.known):
+        return True
+    assert a.earliest and a.latest and b.earliest and b.latest
+    return a.earliest - slack < b.latest and b.earliest - slack < a.latest
+
+
+def similarity(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """A score above 0 with the reason, or None when they cannot be the same event."""
+    if snap.kind is not event.kind:
+        return None
+    if snap.kind is EventKind.EVENT and snap.type and event.type and snap.type != event.type:
+        return None
+    if not vehicles_compatible(snap.vehicle, event.vehicle):
+        return None
+    a = names(mission_part(snap.title, snap.mission))
+    b = names(mission_part(event.title, event.mission))
+    if a.numbers != b.numbers:
+        return None
+    if a.words or b.words:
+        overlap = len(a.words & b.words) / len(a.words | b.words)
+        contained = bool(a.words and b.words) and (a.words <= b.words or b.words <= a.words)
+        if overlap < 0.5 and not contained:
+            return None
+    elif a.numbers:  # names that are only designators ("NROL-101", "JDRS-1")
+        overlap, contained = 1.0, True
+    else:
+        return None
+    if not near(snap.when, event.when):
+        return None
+    score = overlap + (0.5 if contained else 0.0) + (0.25 if snap.vehicle and event.vehicle else 0.0)
+    same = " ".join([*sorted(a.words & b.words), *sorted(a.numbers)])
+    reason = f"same mission name ({same}), compatible vehicle, date within {NEAR.days} days"
+    return score, reason
+
+
+def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventRecord, str] | None:
+    """The event ``snap`` belongs to, with the reason; None for a new event."""
+    if _UUID.match(snap.source_ref):
+        for cand in candidates:
+            if snap.source_ref in cand.refs:
+                return cand.event, f"same id {snap.source_ref}"
+    scored = [(s, c.event) for c in candidates if (s := similarity(snap, c.event)) is not None]
+    if not scored:
+        return None
+    scored.sort(key=lambda item: item[0][0], reverse=True)
+    (score, reason), event = scored[0]
+    if len(scored) > 1 and scored[1][0][0] == score:
+        return None  # two equally good events: do not guess
+    return event, reason
