@@ -24,10 +24,18 @@ class RecordedServer:
         self.reply = Reply(b"{}")
         self.queue: list[Reply] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.robots: bytes | None = None  # served at /robots.txt; None answers 404
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/robots.txt":
+                    body = server.robots or b""
+                    self.send_response(200 if server.robots is not None else 404)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 server.requests.append((self.path, dict(self.headers)))
                 reply = server.queue.pop(0) if server.queue else server.reply
                 self.send_response(reply.status)

@@ -18,9 +18,11 @@ from tracker.config import (
     AlertsSection,
     DatabaseSection,
     DeliverySection,
+    EmailSection,
     HttpSection,
     LogSection,
     SourceConfig,
+    TelegramSection,
     TrackerConfig,
     TrackerSection,
     database_url,
@@ -448,6 +450,8 @@ def test_example_file_documents_every_key() -> None:
         "log": LogSection,
         "alerts": AlertsSection,
         "delivery": DeliverySection,
+        "email": EmailSection,
+        "telegram": TelegramSection,
     }
     assert set(raw) == {*sections, "sources"}
     for name, model in sections.items():

@@ -31,6 +31,7 @@ def config(tmp_path, server):
 url = "sqlite:///{tmp_path / "db.sqlite"}"
 [http]
 retries = 0
+host_interval_seconds = 0.0
 [[sources]]
 name = "launches"
 kind = "ll2-launches"
@@ -131,7 +132,7 @@ def test_conditional_requests_and_not_modified(server, config, tmp_path):
 
 
 def test_pagination_follows_next(server, tmp_path):
-    from tracker.http import Http
+    from tracker.http import Http, HttpSettings
     from tracker.sources import build_source
 
     items = forty()
@@ -142,7 +143,7 @@ def test_pagination_follows_next(server, tmp_path):
 
     server.queue.extend([Reply(first), Reply(second)])
     source = build_source("ll2-launches", "x", f"{server.url}/p1", {"max_pages": 3})
-    http = Http()
+    http = Http(HttpSettings(host_interval_seconds=0))
     try:
         parsed = source.parse(source.fetch(http))
     finally:
@@ -158,10 +159,32 @@ def test_retry_after_is_honoured(server):
 
     waits: list[float] = []
     server.queue.extend([Reply(b"slow down", status=429, headers={"Retry-After": "7"}), Reply(page(forty()))])
-    http = Http(HttpSettings(retries=2), sleep=waits.append)
+    http = Http(HttpSettings(retries=2, host_interval_seconds=0), sleep=waits.append)
     try:
         doc = http.get(server.url + "/x")
     finally:
         http.close()
     assert waits == [7.0]
     assert json.loads(doc.body)["count"] == 40
+
+
+def test_robots_txt_is_respected(server, config):
+    server.robots = b"User-agent: launch-schedule-tracker\nDisallow: /2.3.0/\n"
+    server.serve(page(forty()))
+    result = run(config, "poll")
+    assert result.exit_code == 1 and "robots.txt" in result.output and "does not allow" in result.output
+    assert server.requests == []  # the page itself was never requested
+
+
+def test_requests_to_one_host_are_spaced():
+    from tracker.http import HostPacer
+
+    now = [100.0]
+    slept: list[float] = []
+    pacer = HostPacer(
+        2.0, sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)), clock=lambda: now[0]
+    )
+    for _ in range(3):
+        pacer.wait("https://ll.thespacedevs.com/2.3.0/launches/")
+    pacer.wait("https://other.example/x")  # another host is not held back
+    assert len(slept) == 2 and all(2.0 <= s <= 2.4 for s in slept)

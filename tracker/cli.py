@@ -5,114 +5,18 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import wraps
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.errors import ConfigError, TrackerError, UserError
+from tracker.cli_common import App, handle_errors, pass_app
+from tracker.errors import UserError
 
 if TYPE_CHECKING:
-    from tracker.config import SourceConfig, TrackerConfig
+    from tracker.config import SourceConfig
     from tracker.models import EventRecord
-    from tracker.sources.base import Source
-    from tracker.store.repo import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class App:
-    """Lazily loaded configuration and store, shared by the commands of one call."""
-
-    def __init__(
-        self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
-    ) -> None:
-        self.verbose = verbose
-        self.config_path = config_path
-        self.database = database
-        self.tz = tz
-        self._config: TrackerConfig | None = None
-        self._store: Store | None = None
-
-    @property
-    def config(self) -> TrackerConfig:
-        if self._config is None:
-            from tracker.config import load_config
-
-            self._config = load_config(self.config_path)
-            from tracker.logs import setup_logging
-
-            # Commands print their own results; log lines are for -v and the daemon.
-            setup_logging("DEBUG" if self.verbose else "ERROR")
-        return self._config
-
-    @property
-    def zone(self) -> tzinfo:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(self.tz) if self.tz else self.config.zone
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            from tracker.config import database_url
-            from tracker.store.repo import Store
-
-            self._store = Store.open(self.database or database_url(self.config))
-        return self._store
-
-    def source(self, name: str) -> tuple[Source, SourceConfig | None]:
-        from tracker.sources import SOURCE_KINDS, build_source
-
-        for cfg in self.config.sources:
-            if cfg.name == name:
-                return build_source(cfg.kind, cfg.name, cfg.url, cfg.options, cfg.trust), cfg
-        if name in SOURCE_KINDS:
-            return build_source(name, name), None
-        names = ", ".join(c.name for c in self.config.sources)
-        raise UserError(
-            f"no source named {name!r} (configured: {names}; or a kind: {', '.join(SOURCE_KINDS)})"
-        )
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def handle_errors(func: F) -> F:
-    """Turn the tracker's own errors into a clear message and an exit code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"error: invalid configuration{f' in {exc.path}' if exc.path else ''}:", err=True)
-            for problem in exc.problems:
-                click.echo(f"  - {problem}", err=True)
-            sys.exit(2)
-        except UserError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except TrackerError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # a bug: say so plainly; the traceback goes to the log
-            import logging
-
-            logging.getLogger("tracker").debug("internal error", exc_info=True)
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
-            sys.exit(70)
-
-    return cast(F, wrapper)
-
-
-pass_app = click.make_pass_decorator(App)
 
 
 def _check_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -167,7 +71,14 @@ def poll(app: App, names: tuple[str, ...]) -> None:
     cfg = app.config
     chosen = [c for c in cfg.sources if c.enabled] if not names else [app.source(n)[1] or n for n in names]
     http = Http(
-        HttpSettings(cfg.http.user_agent, cfg.http.timeout_seconds, cfg.http.max_bytes, cfg.http.retries)
+        HttpSettings(
+            user_agent=cfg.http.user_agent,
+            timeout_seconds=cfg.http.timeout_seconds,
+            max_bytes=cfg.http.max_bytes,
+            retries=cfg.http.retries,
+            host_interval_seconds=cfg.http.host_interval_seconds,
+            respect_robots=cfg.http.respect_robots,
+        )
     )
     failed = 0
     try:
@@ -634,7 +545,7 @@ def _dispatcher(app: App) -> Any:
     cfg = app.config
     return Dispatcher(
         app.store,
-        default_channels(),
+        default_channels(cfg, app.store),
         cfg.alerts.policy(),
         lease=timedelta(seconds=cfg.delivery.lease_seconds),
         max_attempts=cfg.delivery.max_attempts,
@@ -758,9 +669,11 @@ def _redact(url: str) -> str:
 
 def _register_plugin_commands() -> None:
     """Commands that live in their own modules (they import only click at load time)."""
+    from tracker.cli_digest import digest_group
     from tracker.cli_extract import extract_command
 
     main.add_command(extract_command)
+    main.add_command(digest_group)
 
 
 _register_plugin_commands()

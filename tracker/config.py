@@ -51,9 +51,11 @@ __all__ = [
     "AlertsSection",
     "DatabaseSection",
     "DeliverySection",
+    "EmailSection",
     "HttpSection",
     "LogSection",
     "SourceConfig",
+    "TelegramSection",
     "TrackerConfig",
     "TrackerSection",
     "database_url",
@@ -76,6 +78,9 @@ _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
 _HTTP_URL = re.compile(r"https?://\S+")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -131,6 +136,8 @@ class HttpSection(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_bytes: int = Field(default=20_000_000, gt=0)
     retries: int = Field(default=2, ge=0)
+    host_interval_seconds: float = Field(default=1.0, ge=0)
+    respect_robots: bool = True
 
 
 class LogSection(BaseModel):
@@ -163,6 +170,14 @@ class AlertsSection(BaseModel):
     retime_quiet: str = "24h"
     coalesce: str = "3m"
     reminders: list[str] = []
+    digest: str = "off"
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if value != "off" and not _HHMM.fullmatch(value):
+            raise PydanticCustomError("digest_time", 'should be "off" or a local time "HH:MM" (e.g. "07:00")')
+        return value
 
     @field_validator("retime_min", "retime_quiet", "coalesce")
     @classmethod
@@ -199,6 +214,72 @@ class DeliverySection(BaseModel):
     lease_seconds: float = Field(default=120.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)
     uncertain: Literal["resend", "drop"] = "resend"
+
+
+class EmailSection(BaseModel):
+    """``[email]``: SMTP for the daily digest and email alerts. Empty ``from_address``: no email."""
+
+    model_config = _STRICT
+
+    host: str = Field(default="localhost", min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password_env: str = "TRACKER_SMTP_PASSWORD"
+    from_address: str = ""
+    from_name: str = "Launch tracker"
+    unsubscribe_url: str = ""
+    token_secret_env: str = "TRACKER_TOKEN_SECRET"
+    send_empty: bool = False
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("password_env", "token_secret_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.fullmatch(value):
+            raise PydanticCustomError(
+                "env_name", "should be the NAME of an environment variable, e.g. 'TRACKER_SMTP_PASSWORD'"
+            )
+        return value
+
+    @field_validator("from_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and not _EMAIL.fullmatch(value):
+            raise PydanticCustomError(
+                "email_address", "should be an email address such as 'tracker@example.org'"
+            )
+        return value
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _unsubscribe_url(cls, value: str) -> str:
+        if value and not _HTTP_URL.fullmatch(value):
+            raise PydanticCustomError("unsubscribe_url", "should be an http(s) URL or empty")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.from_address)
+
+
+class TelegramSection(BaseModel):
+    """``[telegram]``: the bot and its delivery. The token itself lives in the environment."""
+
+    model_config = _STRICT
+
+    enabled: bool = True
+    token_env: str = Field(default="TRACKER_TELEGRAM_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    api_base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    admin_ids: list[int] = []
+    rate_global_per_second: float = Field(default=30.0, gt=0)
+    rate_chat_per_second: float = Field(default=1.0, gt=0)
+    rate_group_per_minute: float = Field(default=20.0, gt=0)
+
+    def token(self, env: Mapping[str, str] | None = None) -> str | None:
+        """The bot token from ``$token_env``; None when unset or empty (the bot is then off)."""
+        value = (os.environ if env is None else env).get(self.token_env, "").strip()
+        return value or None
 
 
 class SourceConfig(BaseModel):
@@ -285,6 +366,8 @@ class TrackerConfig(BaseModel):
     log: LogSection = Field(default_factory=LogSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     delivery: DeliverySection = Field(default_factory=DeliverySection)
+    email: EmailSection = Field(default_factory=EmailSection)
+    telegram: TelegramSection = Field(default_factory=TelegramSection)
     sources: list[SourceConfig] = Field(default_factory=lambda: default_sources())
 
     @field_validator("sources")
@@ -500,6 +583,8 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "log": LogSection,
     "alerts": AlertsSection,
     "delivery": DeliverySection,
+    "email": EmailSection,
+    "telegram": TelegramSection,
 }
 _TOP_ORDER = [*_SECTIONS, "sources"]
 

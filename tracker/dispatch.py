@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tracker import faults
 from tracker.models import ChannelKind, SendResult
@@ -25,6 +25,9 @@ from tracker.notify.render import Alert
 from tracker.policy import AlertPolicy
 from tracker.store.outbox import Claimed, zone_of
 from tracker.store.repo import Store
+
+if TYPE_CHECKING:
+    from tracker.config import TrackerConfig
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +220,15 @@ class Dispatcher:
         return float(min(3600.0, self.retry_base.total_seconds() * 2 ** max(0, attempts - 1)))
 
 
-def default_channels() -> dict[ChannelKind, Channel]:
+def default_channels(
+    cfg: TrackerConfig | None = None, store: Store | None = None
+) -> dict[ChannelKind, Channel]:
+    """The console, plus email and Telegram when the configuration sets them up."""
     from tracker.notify.console import ConsoleChannel
 
-    return {ChannelKind.CONSOLE: ConsoleChannel()}
+    channels: dict[ChannelKind, Channel] = {ChannelKind.CONSOLE: ConsoleChannel()}
+    if cfg is not None and store is not None and cfg.email.enabled:
+        from tracker.notify.email import EmailChannel
+
+        channels[ChannelKind.EMAIL] = EmailChannel(cfg.email, store)
+    return channels

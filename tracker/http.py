@@ -4,12 +4,15 @@ a cap on response size, conditional requests, and retries that honour Retry-Afte
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 import requests
 
@@ -27,6 +30,64 @@ class HttpSettings:
     retries: int = 2
     backoff_seconds: float = 2.0
     max_wait_seconds: float = 120.0
+    host_interval_seconds: float = 1.0  # at least this long between two requests to one host
+    respect_robots: bool = True
+
+
+class HostPacer:
+    """Spaces requests to each host by ``interval`` seconds, plus up to 20 % jitter."""
+
+    def __init__(
+        self,
+        interval: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._sleep = sleep
+        self._clock = clock
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> None:
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next.get(host, now))
+            self._next[host] = at + self.interval * random.uniform(1.0, 1.2)
+        if at > now:
+            self._sleep(at - now)
+
+
+class Robots:
+    """robots.txt per host, read once a day through the same session. A robots.txt
+    that cannot be read allows everything (as crawlers conventionally do)."""
+
+    ttl = 86400.0
+
+    def __init__(self, fetch: Callable[[str], tuple[int, str]], agent: str) -> None:
+        self._fetch = fetch
+        self._agent = agent
+        self._cache: dict[str, tuple[float, RobotFileParser | None]] = {}
+
+    def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return True
+        root = f"{parts.scheme}://{parts.netloc}"
+        cached = self._cache.get(root)
+        if cached is None or time.monotonic() - cached[0] > self.ttl:
+            parser: RobotFileParser | None = None
+            try:
+                status, text = self._fetch(root + "/robots.txt")
+                if status == 200:
+                    parser = RobotFileParser()
+                    parser.parse(text.splitlines())
+            except requests.RequestException:
+                parser = None
+            self._cache[root] = cached = (time.monotonic(), parser)
+        parser = cached[1]
+        return parser is None or parser.can_fetch(self._agent, url)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -72,6 +133,13 @@ class Http:
         self._session = requests.Session()
         self._session.headers["User-Agent"] = self.settings.user_agent
         self._session.headers["Accept-Encoding"] = "gzip, deflate"
+        self._pacer = HostPacer(self.settings.host_interval_seconds, sleep)
+        self._robots = Robots(self._fetch_text, self.settings.user_agent)
+
+    def _fetch_text(self, url: str) -> tuple[int, str]:
+        self._pacer.wait(url)
+        response = self._session.get(url, timeout=self.settings.timeout_seconds)
+        return response.status_code, response.text[:500_000]
 
     def close(self) -> None:
         self._session.close()
@@ -86,6 +154,10 @@ class Http:
         accept: str = "*/*",
     ) -> RawDocument:
         """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError."""
+        if self.settings.respect_robots and not self._robots.allowed(url):
+            raise SourceError(
+                f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
+            )
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -104,6 +176,7 @@ class Http:
                 self._sleep(min(self.settings.max_wait_seconds, wait if wait is not None else backoff))
 
     def _get_once(self, url: str, params: Mapping[str, Any] | None, headers: dict[str, str]) -> RawDocument:
+        self._pacer.wait(url)
         observed_at = datetime.now(UTC)
         try:
             response = self._session.get(

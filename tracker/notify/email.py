@@ -1,0 +1,249 @@
+"""The email channel: daily digests and immediate alerts over SMTP.
+
+Each digest is one outbox delivery (unique per subscriber, local day and channel),
+so a rerun never mails a second copy; the Message-ID is derived from the delivery,
+so even the resend after a crash mid-send (SMTP cannot confirm) threads as the same
+message. An SMTP outage or a 4xx answer is retried later; a refused login is a
+permanent failure, logged as an ERROR for the operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from tracker.errors import ConfigError, UserError
+from tracker.models import ChannelKind, SendResult
+from tracker.notify.digest import build_digest, render_digest
+from tracker.notify.render import Alert, headline, render_html, render_text
+
+if TYPE_CHECKING:
+    from tracker.config import EmailSection
+    from tracker.store.outbox import Claimed
+    from tracker.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+_TOKEN_VERSION = "v1"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: bytes, subscriber: str) -> bytes:
+    message = f"{_TOKEN_VERSION}\0unsubscribe-digest\0{subscriber}".encode()
+    return hmac.new(secret, message, hashlib.sha256).digest()[:16]
+
+
+def make_token(subscriber: str, secret: bytes) -> str:
+    """A signed token naming ``subscriber``, for the unsubscribe link (it never expires:
+    one-click unsubscribe links must keep working)."""
+    return f"{_TOKEN_VERSION}.{_b64(subscriber.encode())}.{_b64(_mac(secret, subscriber))}"
+
+
+def check_token(token: str, secret: bytes) -> str | None:
+    """The subscriber a token names, or None when it is malformed or not signed with ``secret``."""
+    version, _, rest = token.strip().partition(".")
+    name_part, _, mac_part = rest.partition(".")
+    if version != _TOKEN_VERSION or not name_part or not mac_part:
+        return None
+    try:
+        subscriber = _unb64(name_part).decode("utf-8")
+        mac = _unb64(mac_part)
+    except (binascii.Error, ValueError):
+        return None
+    if not hmac.compare_digest(mac, _mac(secret, subscriber)):
+        return None
+    return subscriber
+
+
+def token_secret(settings: EmailSection, env: Mapping[str, str] | None = None) -> bytes | None:
+    value = (os.environ if env is None else env).get(settings.token_secret_env, "")
+    return value.encode() if value else None
+
+
+def unsubscribe_link(settings: EmailSection, secret: bytes | None, subscriber: str) -> str | None:
+    """``unsubscribe_url?token=...``; None when no URL is configured or no secret is set."""
+    url = settings.unsubscribe_url
+    if not url or secret is None:
+        return None
+    return f"{url}{'&' if '?' in url else '?'}token={quote(make_token(subscriber, secret))}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EmailChannel:
+    """Sends through one SMTP server; a fresh connection per message (digests are few)."""
+
+    kind = ChannelKind.EMAIL
+
+    def __init__(
+        self,
+        settings: EmailSection,
+        store: Store,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        """Checks the secrets at once, so a missing one stops `tracker deliver` at start."""
+        environ = os.environ if env is None else env
+        problems = []
+        if not settings.enabled:
+            problems.append("email.from_address: set it to send email")
+        self._password = environ.get(settings.password_env, "")
+        if settings.username and not self._password:
+            problems.append(f"email.username is set but ${settings.password_env} is empty")
+        self._secret = token_secret(settings, environ)
+        if settings.unsubscribe_url and self._secret is None:
+            problems.append(f"email.unsubscribe_url is set but ${settings.token_secret_env} is empty")
+        if problems:
+            raise ConfigError(problems)
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+
+    # ---- the channel protocol -------------------------------------------------------
+
+    def send_digest(self, delivery: Claimed) -> SendResult:
+        try:
+            subscriber = self.store.subscriptions.get(delivery.subscriber)
+        except UserError as exc:
+            return SendResult.permanent(str(exc))
+        digest = build_digest(self.store, subscriber, delivery.observed_at)
+        if digest.empty and not self.settings.send_empty:
+            return SendResult.ok("empty")
+        link = unsubscribe_link(self.settings, self._secret, subscriber.name)
+        rendered = render_digest(digest, link)
+        key = f"digest.{delivery.id}.{delivery.observed_at:%Y%m%d}"
+        msg = self.message(rendered.subject, rendered.text, rendered.html, delivery.address, key,
+                           to_name=subscriber.name, unsubscribe=link)  # fmt: skip
+        return self.deliver(msg, delivery.attempts)
+
+    def send(self, alert: Alert, address: str) -> SendResult:
+        """An immediate alert by email, threaded under the previous one about the event."""
+        html = render_html(alert).replace("\n", "<br>\n")
+        page = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+            '<body style="font-family:Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;">'
+            f"{html}</body></html>"
+        )
+        subject = f"{headline(alert)}: {alert.event.title}"
+        msg = self.message(subject, render_text(alert), page, address, f"alert.{alert.delivery_ids[0]}")
+        if alert.reply_to and alert.reply_to.startswith("<"):
+            msg["In-Reply-To"] = alert.reply_to
+            msg["References"] = alert.reply_to
+        return self.deliver(msg, 1)
+
+    def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
+        return None  # SMTP cannot say what was accepted before a crash
+
+    # ---- building and sending ------------------------------------------------------
+
+    def message(
+        self,
+        subject: str,
+        text: str,
+        html: str,
+        address: str,
+        key: str,
+        *,
+        to_name: str = "",
+        unsubscribe: str | None = None,
+    ) -> EmailMessage:
+        s = self.settings
+        domain = s.from_address.rpartition("@")[2]
+        digest = hashlib.sha256(f"{s.from_address}|{address}|{key}".encode()).hexdigest()[:16]
+        msg = EmailMessage(policy=SMTP)
+        msg["Subject"] = " ".join(subject.split())  # no newline can reach a header
+        msg["From"] = Address(s.from_name, addr_spec=s.from_address)
+        msg["To"] = Address(to_name, addr_spec=address)
+        msg["Date"] = format_datetime(self.clock().astimezone(UTC))
+        msg["Message-ID"] = f"<tracker.{key}.{digest}@{domain}>"
+        msg["Auto-Submitted"] = "auto-generated"
+        if unsubscribe:
+            msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        return msg
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if s.security == "tls":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+        try:
+            if s.security == "starttls":
+                smtp.starttls(context=context)
+            if s.username:
+                smtp.login(s.username, self._password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def deliver(self, msg: EmailMessage, attempts: int) -> SendResult:
+        """Send one message; classify failures as retry-later or permanent."""
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        wait = float(min(3600, 60 * 2 ** max(0, attempts - 1)))
+        try:
+            with self._connect() as smtp:
+                smtp.send_message(msg)
+        except smtplib.SMTPAuthenticationError as exc:
+            error = (
+                f"SMTP login as {s.username!r} refused by {where} ({exc.smtp_code}): check [email] username "
+                f"and ${s.password_env}; then `tracker outbox --retry-dead`"
+            )
+            log.error("%s", error)
+            return SendResult.permanent(error)
+        except smtplib.SMTPNotSupportedError as exc:
+            error = f"SMTP server {where} does not support what [email] asks ({exc}): check security/username"
+            log.error("%s", error)
+            return SendResult.permanent(error)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            error = f"recipient refused by {where}: {exc.recipients}"
+            if codes and all(400 <= code < 500 for code in codes):
+                return SendResult.retry(wait, error)
+            return SendResult.permanent(error)
+        except smtplib.SMTPResponseException as exc:
+            error = f"SMTP {where} answered {exc.smtp_code} {exc.smtp_error!r}"
+            if 400 <= exc.smtp_code < 500 or exc.smtp_code < 0:
+                log.warning("%s; retrying in %.0f s", error, wait)
+                return SendResult.retry(wait, error)
+            log.error("%s", error)
+            return SendResult.permanent(error)
+        except ssl.SSLCertVerificationError as exc:
+            error = f"TLS certificate of {where} not trusted: {exc.verify_message}"
+            log.error("%s", error)
+            return SendResult.permanent(error)
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, DNS, dropped connection
+            error = f"SMTP server {where} unreachable: {type(exc).__name__}: {exc}"
+            log.warning("%s; retrying in %.0f s", error, wait)
+            return SendResult.retry(wait, error)
+        return SendResult.ok(str(msg["Message-ID"]))
