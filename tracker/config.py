@@ -54,6 +54,7 @@ __all__ = [
     "EmailSection",
     "HttpSection",
     "LogSection",
+    "SchedulerSection",
     "SourceConfig",
     "TelegramSection",
     "TrackerConfig",
@@ -282,6 +283,33 @@ class TelegramSection(BaseModel):
         return value or None
 
 
+class SchedulerSection(BaseModel):
+    """``[scheduler]``: the daemon's cadence and health alerts."""
+
+    model_config = _STRICT
+
+    tick_seconds: float = Field(default=30.0, gt=0)
+    near_hours: float = Field(default=24.0, gt=0)
+    near_interval_minutes: float = Field(default=15.0, gt=0)
+    imminent_hours: float = Field(default=1.0, gt=0)
+    imminent_interval_minutes: float = Field(default=3.0, gt=0)
+    failure_alert_after: int = Field(default=3, ge=1)
+    stale_after_hours: float = Field(default=12.0, gt=0)
+    health_notify: list[str] = []
+
+    @field_validator("health_notify")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            kind, _, address = target.partition(":")
+            if kind not in ("console", "telegram", "email") or not address:
+                raise PydanticCustomError(
+                    "health_target", "'{target}' should be console:FILE|-, telegram:CHAT_ID or email:ADDRESS",
+                    {"target": target},
+                )  # fmt: skip
+        return value
+
+
 class SourceConfig(BaseModel):
     """One ``[[sources]]`` entry. ``options`` is the kind's validated options model.
 
@@ -295,7 +323,8 @@ class SourceConfig(BaseModel):
     kind: str
     url: str = ""
     enabled: bool = True
-    interval_minutes: int = Field(default=60, gt=0)
+    interval_minutes: float = Field(default=60, gt=0)
+    budget_per_hour: int = Field(default=0, ge=0)
     trust: int = Field(default=50, ge=0, le=100)
     min_items_ratio: float = Field(default=0.5, ge=0, le=1)
     min_items_baseline: int = Field(default=8, ge=0)
@@ -366,6 +395,7 @@ class TrackerConfig(BaseModel):
     log: LogSection = Field(default_factory=LogSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     delivery: DeliverySection = Field(default_factory=DeliverySection)
+    scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
     email: EmailSection = Field(default_factory=EmailSection)
     telegram: TelegramSection = Field(default_factory=TelegramSection)
     sources: list[SourceConfig] = Field(default_factory=lambda: default_sources())
@@ -402,9 +432,10 @@ class TrackerConfig(BaseModel):
         raise KeyError(name)
 
 
-_DEFAULT_SOURCES: tuple[dict[str, str], ...] = (
-    {"name": "ll2-launches", "kind": "ll2-launches"},
-    {"name": "ll2-events", "kind": "ll2-events"},
+_DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
+    # LL2's free tier allows 15 requests an hour, shared by both sources.
+    {"name": "ll2-launches", "kind": "ll2-launches", "budget_per_hour": 8},
+    {"name": "ll2-events", "kind": "ll2-events", "budget_per_hour": 6},
 )
 
 
@@ -583,6 +614,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "log": LogSection,
     "alerts": AlertsSection,
     "delivery": DeliverySection,
+    "scheduler": SchedulerSection,
     "email": EmailSection,
     "telegram": TelegramSection,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,7 +77,9 @@ class Dispatcher:
         uncertain: str = "resend",
         clock: Callable[[], datetime] = _utcnow,
         worker: str | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
+        self.stop = stop or threading.Event()
         self.store = store
         self.channels = channels
         self.policy = policy or AlertPolicy()
@@ -102,7 +105,14 @@ class Dispatcher:
                 break
             stats.claimed += len(claimed)
             faults.point("dispatch.after_claim")
-            for group in self.group(claimed):
+            groups = self.group(claimed)
+            for n, group in enumerate(groups):
+                if self.stop.is_set():  # shutting down: hand the rest back to the queue at once
+                    rest = [r.id for g in groups[n:] for r in g]
+                    self.store.outbox.resolve_interrupted(
+                        rest, sent=False, now=self.clock(), note="released at shutdown before sending"
+                    )
+                    return stats
                 self._deliver(group, stats)
             if len(claimed) < limit:
                 break
@@ -223,7 +233,10 @@ class Dispatcher:
 def default_channels(
     cfg: TrackerConfig | None = None, store: Store | None = None
 ) -> dict[ChannelKind, Channel]:
-    """The console, plus email and Telegram when the configuration sets them up."""
+    """The console, plus email and Telegram when the configuration sets them up.
+
+    Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``):
+    each keeps its own rate limiter."""
     from tracker.notify.console import ConsoleChannel
 
     channels: dict[ChannelKind, Channel] = {ChannelKind.CONSOLE: ConsoleChannel()}
@@ -231,4 +244,9 @@ def default_channels(
         from tracker.notify.email import EmailChannel
 
         channels[ChannelKind.EMAIL] = EmailChannel(cfg.email, store)
+    if cfg is not None:
+        from tracker.notify.telegram import telegram_channel
+
+        if (telegram := telegram_channel(cfg)) is not None:
+            channels[ChannelKind.TELEGRAM] = telegram
     return channels

@@ -53,3 +53,9 @@ class StoreError(TrackerError):
     """The database could not be reached or is not at the expected schema."""
 
     permanent = False
+
+
+class Interrupted(TrackerError):
+    """The process is shutting down: abandon this piece of work (its transaction rolls back)."""
+
+    permanent = False

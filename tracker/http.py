@@ -16,7 +16,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
-from tracker.errors import SourceError
+from tracker.errors import Interrupted, SourceError
 from tracker.models import RawDocument
 
 DEFAULT_USER_AGENT = "launch-schedule-tracker/0.1 (+https://github.com/launch-tracker)"
@@ -126,15 +126,31 @@ class Http:
     """A ``requests`` session with the tracker's manners."""
 
     def __init__(
-        self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep
+        self,
+        settings: HttpSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
-        self._sleep = sleep
+        self._stop = stop
+        self._sleep = self._interruptible(sleep)
         self._session = requests.Session()
         self._session.headers["User-Agent"] = self.settings.user_agent
         self._session.headers["Accept-Encoding"] = "gzip, deflate"
         self._pacer = HostPacer(self.settings.host_interval_seconds, sleep)
         self._robots = Robots(self._fetch_text, self.settings.user_agent)
+
+    def _interruptible(self, sleep: Callable[[float], None]) -> Callable[[float], None]:
+        """Waits that end at once, with ``Interrupted``, when the process is stopping."""
+        if self._stop is None:
+            return sleep
+        stop = self._stop
+
+        def wait(seconds: float) -> None:
+            if stop.wait(seconds):
+                raise Interrupted("shutting down")
+
+        return wait
 
     def _fetch_text(self, url: str) -> tuple[int, str]:
         self._pacer.wait(url)
@@ -165,6 +181,8 @@ class Http:
             headers["If-Modified-Since"] = last_modified
         attempt = 0
         while True:
+            if self._stop is not None and self._stop.is_set():
+                raise Interrupted("shutting down")
             try:
                 return self._get_once(url, params, headers)
             except SourceError as exc:

@@ -129,7 +129,7 @@ def poll(
         try:
             doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
         except SourceError as exc:
-            log.warning("source %s: %s", source.name, exc)
+            log.info("source %s: %s", source.name, exc)
             return run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
         result = ingest(run, source, doc, guard)
     _log_result(source.name, result)
@@ -196,4 +196,4 @@ def _log_result(name: str, result: RunResult) -> None:
             len(result.changes),
         )
     else:
-        log.warning("source %s: %s: %s", name, result.outcome.value, result.error)
+        log.info("source %s: %s: %s", name, result.outcome.value, result.error)

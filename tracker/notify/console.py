@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from tracker.display import plain
 from tracker.models import ChannelKind, SendResult
 from tracker.notify.render import Alert, render_text
 
@@ -25,10 +26,13 @@ class ConsoleChannel:
     def send(self, alert: Alert, address: str) -> SendResult:
         ids = " ".join(str(i) for i in alert.delivery_ids)
         block = f"{render_text(alert)}\n-- alerts {ids} --\n\n"
+        return self._write(address, block, f"console:{alert.delivery_ids[0]}")
+
+    def _write(self, address: str, block: str, message_id: str) -> SendResult:
         if address in ("", STDOUT):
             sys.stdout.write(block)
             sys.stdout.flush()
-            return SendResult.ok(f"console:{alert.delivery_ids[0]}")
+            return SendResult.ok(message_id)
         try:
             path = Path(address).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,11 @@ class ConsoleChannel:
                 os.close(fd)
         except OSError as exc:
             return SendResult.retry(60, f"cannot write {address}: {exc.strerror}")
-        return SendResult.ok(f"console:{alert.delivery_ids[0]}")
+        return SendResult.ok(message_id)
+
+    def send_text(self, address: str, text: str) -> SendResult:
+        """A plain operator message (health alerts), outside the outbox."""
+        return self._write(address, f"{plain(text)}\n\n", "console:text")
 
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         """Which of these deliveries were already written; None when it cannot tell (stdout)."""

@@ -35,6 +35,7 @@ from tracker.store.convert import (
     when_from,
 )
 from tracker.store.db import ensure_schema, make_engine
+from tracker.store.ops import Operations
 from tracker.store.outbox import Outbox, enqueue_for_changes
 from tracker.store.subscriptions import Subscriptions
 from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
@@ -399,6 +400,7 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.subscriptions = Subscriptions(self)
         self.outbox = Outbox(self)
+        self.ops = Operations(self)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

@@ -36,6 +36,8 @@ class SourceRow(Base):
     last_ok_count: Mapped[int | None] = mapped_column(Integer)
     suspicious_streak: Mapped[int] = mapped_column(Integer, default=0)
     trust: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    # What the operators were last told about this source: ok, failing or stale.
+    health_state: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
 
 
 class FetchRunRow(Base):
@@ -220,3 +222,15 @@ class DeliveryRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobStatusRow(Base):
+    """What the daemon's scheduled jobs last did, for ``tracker status`` in another process."""
+
+    __tablename__ = "job_status"
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    instance: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_started: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str | None] = mapped_column(Text)
+    next_run: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,377 @@
+"""A fake Telegram Bot API server on 127.0.0.1, speaking real HTTP to python-telegram-bot.
+
+It answers the methods the bot uses, parses HTML like Telegram does (a stray ``<``
+or ``&`` is "can't parse entities"), rejects texts over 4096 characters, and can be
+told to fail for given chats (429 with ``retry_after``, 403, 400 chat not found,
+migration to a supergroup). It records every call with its time and COUNTS the
+messages globally, per chat and per group in sliding windows, so that a test can
+assert the limits were never exceeded (an excess is also answered with 429, as
+Telegram does).
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import email.parser
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Launch Tracker", "username": "launch_tracker_bot"}
+SEND_METHODS = {"sendMessage", "sendPhoto"}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
+                "span", "blockquote"}  # fmt: skip
+_TOKEN = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>|&(#\d+|#x[0-9a-fA-F]+|amp|lt|gt|quot);|[<>&]"
+)
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}
+
+
+class EntityError(ValueError):
+    pass
+
+
+def parse_html(text: str) -> str:
+    """The text a Telegram user sees, or EntityError where Telegram would refuse the HTML."""
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        closing, tag, entity = m.group(1), m.group(2), m.group(4)
+        if tag:
+            tag = tag.lower()
+            if tag not in ALLOWED_TAGS:
+                raise EntityError(f'Unsupported start tag "{tag}" at byte offset {m.start()}')
+            if closing:
+                if not stack or stack[-1] != tag:
+                    raise EntityError(f"Unexpected end tag at byte offset {m.start()}")
+                stack.pop()
+            else:
+                stack.append(tag)
+        elif entity:
+            if entity.startswith("#x"):
+                out.append(chr(int(entity[2:], 16)))
+            elif entity.startswith("#"):
+                out.append(chr(int(entity[1:])))
+            else:
+                out.append(_ENTITIES[entity])
+        else:
+            raise EntityError(f"Unsupported start tag or bare {m.group()!r} at byte offset {m.start()}")
+    out.append(text[pos:])
+    if stack:
+        raise EntityError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    chat_id: int | None
+    status: int = 200
+    text: str | None = None  # for messages: the text as the user sees it (entities decoded)
+    message_id: int | None = None
+
+
+@dataclass
+class Limits:
+    """What the fake enforces: at most ``*_count`` messages in any ``*_window`` seconds."""
+
+    global_count: int = 30
+    global_window: float = 1.0
+    chat_count: int = 1
+    chat_window: float = 1.0
+    group_count: int = 20
+    group_window: float = 60.0
+
+
+@dataclass
+class Failure:
+    code: int
+    description: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    times: int = 1  # how many sends fail this way (-1: always)
+
+
+def _error(code: int, description: str, **parameters: Any) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return code, body
+
+
+class FakeTelegram:
+    """Start with ``with FakeTelegram() as tg:``; point PTB at ``tg.base_url``."""
+
+    def __init__(self, limits: Limits | None = None, poll_cap: float = 0.3) -> None:
+        self.limits = limits or Limits()
+        self.poll_cap = poll_cap
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.failures: dict[int, list[Failure]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = collections.defaultdict(
+            lambda: itertools.count(1)
+        )
+        self._sent: list[tuple[float, int]] = []  # (arrival, chat) of every counted message, in time order
+        self._lock = threading.Condition()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeTelegram:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ---- what tests do -----------------------------------------------------------
+
+    def fail(self, chat_id: int, failure: Failure) -> None:
+        with self._lock:
+            self.failures.setdefault(chat_id, []).append(failure)
+
+    def fail_429(self, chat_id: int, retry_after: int, times: int = 1) -> None:
+        self.fail(chat_id, Failure(429, f"Too Many Requests: retry after {retry_after}",
+                                   {"retry_after": retry_after}, times))  # fmt: skip
+
+    def fail_blocked(self, chat_id: int) -> None:
+        self.fail(chat_id, Failure(403, "Forbidden: bot was blocked by the user", times=-1))
+
+    def fail_not_found(self, chat_id: int) -> None:
+        self.fail(chat_id, Failure(400, "Bad Request: chat not found", times=-1))
+
+    def fail_migrated(self, chat_id: int, new_chat_id: int) -> None:
+        self.fail(chat_id, Failure(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                                   {"migrate_to_chat_id": new_chat_id}, times=-1))  # fmt: skip
+
+    def push(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            update["update_id"] = next(self._update_ids)
+            self._updates.append(update)
+            self._lock.notify_all()
+
+    def user_says(self, chat_id: int, text: str, *, user_id: int | None = None) -> None:
+        """A user sends ``text`` (a leading /command gets its bot_command entity, as from Telegram)."""
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Ada"}
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        chat.update({"first_name": "Ada"} if chat_id > 0 else {"title": "Launch fans"})
+        message: dict[str, Any] = {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()),
+                                   "chat": chat, "from": user, "text": text}  # fmt: skip
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.push({"message": message})
+
+    def press(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
+        """A user presses an inline button with callback ``data`` under message ``message_id``."""
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Ada"}
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group", "first_name": "Ada"}
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat, "text": "..."}
+        query_id = f"q{next(self._update_ids)}"
+        self.push({"callback_query": {"id": query_id, "from": user, "chat_instance": "ci", "message": message,
+                                      "data": data}})  # fmt: skip
+        return query_id
+
+    def messages(self, chat_id: int | None = None) -> list[Call]:
+        """Messages accepted (status 200), in order; optionally for one chat."""
+        with self._lock:
+            return [c for c in self.calls if c.method in SEND_METHODS and c.status == 200
+                    and (chat_id is None or c.chat_id == chat_id)]  # fmt: skip
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise AssertionError("the fake Telegram server did not see what the test waited for")
+
+    def max_rates(self) -> dict[str, int]:
+        """The most messages seen in any window: overall, to one chat, to one group."""
+        with self._lock:
+            sent = list(self._sent)
+        lim = self.limits
+        best = {"global": 0, "chat": 0, "group": 0}
+        for i, (t, chat) in enumerate(sent):
+            earlier = sent[max(0, i - 2000) : i + 1]
+            best["global"] = max(best["global"], sum(1 for u, _ in earlier if t - u < lim.global_window))
+            best["chat"] = max(
+                best["chat"], sum(1 for u, c in earlier if c == chat and t - u < lim.chat_window)
+            )
+            if chat < 0:
+                group = sum(1 for u, c in earlier if c == chat and t - u < lim.group_window)
+                best["group"] = max(best["group"], group)
+        return best
+
+    # ---- the server side -----------------------------------------------------------
+
+    def _count(self, chat: int, now: float) -> str | None:
+        """Record one message; the limit it breaks, if any, counting the windows ending now."""
+        lim = self.limits
+        horizon = max(lim.global_window, lim.chat_window, lim.group_window)
+        recent = self._sent[bisect.bisect_right(self._sent, (now - horizon, -(2**63))) :]
+        overall = sum(1 for t, _ in recent if now - t < lim.global_window) + 1
+        own = sum(1 for t, c in recent if c == chat and now - t < lim.chat_window) + 1
+        group = sum(1 for t, c in recent if c == chat and now - t < lim.group_window) + 1
+        self._sent.append((now, chat))
+        if overall > lim.global_count:
+            return f"global: {overall} messages within {lim.global_window} s"
+        if own > lim.chat_count:
+            return f"chat {chat}: {own} messages within {lim.chat_window} s"
+        if chat < 0 and group > lim.group_count:
+            return f"group {chat}: {group} messages within {lim.group_window} s"
+        return None
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        now = time.monotonic()
+        chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+        call = Call(method, params, now, chat_id)
+        with self._lock:
+            self.calls.append(call)
+            status, body = self._dispatch(call, now)
+            call.status = status
+            return status, body
+
+    def _dispatch(self, call: Call, now: float) -> tuple[int, dict[str, Any]]:
+        method, params = call.method, call.params
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT_USER}
+        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery", "close", "logOut"):
+            return 200, {"ok": True, "result": True}
+        if method == "getMyCommands":
+            return 200, {"ok": True, "result": []}
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        if method == "editMessageText":
+            try:
+                text = (
+                    parse_html(params.get("text", ""))
+                    if params.get("parse_mode") == "HTML"
+                    else params.get("text")
+                )
+            except EntityError as exc:
+                return _error(400, f"Bad Request: can't parse entities: {exc}")
+            chat = call.chat_id or 0
+            result = {"message_id": int(params.get("message_id", 0)), "date": int(time.time()),
+                      "chat": {"id": chat, "type": "private" if chat > 0 else "group"}, "text": text}  # fmt: skip
+            return 200, {"ok": True, "result": result}
+        if method in SEND_METHODS:
+            return self._send(call, now)
+        return _error(404, "Not Found: method not found")
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        wait = min(float(params.get("timeout", 0) or 0), self.poll_cap)
+        if not self._updates and wait > 0:
+            self._lock.wait(wait)
+        return list(self._updates)
+
+    def _send(self, call: Call, now: float) -> tuple[int, dict[str, Any]]:
+        chat = call.chat_id
+        if chat is None:
+            return _error(400, "Bad Request: chat_id is empty")
+        pending = self.failures.get(chat, [])
+        if pending:
+            failure = pending[0]
+            if failure.times > 0:
+                failure.times -= 1
+                if failure.times == 0:
+                    pending.pop(0)
+            return _error(failure.code, failure.description, **failure.parameters)
+        problem = self._count(chat, now)
+        if problem:
+            self.violations.append(problem)
+            return _error(429, "Too Many Requests: retry after 1", retry_after=1)
+        raw = call.params.get("text" if call.method == "sendMessage" else "caption", "") or ""
+        try:
+            text = parse_html(raw) if call.params.get("parse_mode") == "HTML" else raw
+        except EntityError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        if len(text.encode("utf-16-le")) // 2 > (4096 if call.method == "sendMessage" else 1024):
+            return _error(400, "Bad Request: message is too long")
+        call.text = text
+        call.message_id = next(self._message_ids[chat])
+        result: dict[str, Any] = {"message_id": call.message_id, "date": int(time.time()),
+                                  "chat": {"id": chat, "type": "private" if chat > 0 else "group"}, "from": BOT_USER}  # fmt: skip
+        if call.method == "sendMessage":
+            result["text"] = text
+        else:
+            result["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}]
+            result["caption"] = text
+        return 200, {"ok": True, "result": result}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else headers and body wait for a delayed ACK (40 ms)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.do_POST()
+
+            def do_POST(self) -> None:
+                method = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, answer = fake._answer(method, _params(self.headers.get("Content-Type", ""), body))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # a client that stopped polling
+                    self.close_connection = True
+
+        return Handler
+
+
+def _params(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form, multipart or JSON bodies; nested objects arrive JSON-encoded and are decoded."""
+    raw: dict[str, Any]
+    if content_type.startswith("application/json"):
+        raw = json.loads(body or b"{}")
+    elif content_type.startswith("multipart/form-data"):
+        head = b"Content-Type: " + content_type.encode() + b"\r\n\r\n"
+        raw = {}
+        for part in email.parser.BytesParser().parsebytes(head + body).get_payload():  # type: ignore[union-attr]
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            raw[str(name)] = payload if part.get_filename() else payload.decode("utf-8", "replace")
+    else:
+        raw = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    for key in ("reply_markup", "reply_parameters", "allowed_updates", "commands", "link_preview_options"):
+        if isinstance(raw.get(key), str):
+            raw[key] = json.loads(raw[key])
+    return raw

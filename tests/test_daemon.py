@@ -1,0 +1,207 @@
+"""``tracker run`` as a real process: a local HTTP server serves a changing series of
+corpus snapshots, the daemon polls it every second or two, and the console subscriber
+hears about each change within seconds. SIGTERM loses nothing; on PostgreSQL two
+daemons share the work and the survivor takes over the schedule."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import corpus_dir
+from tests.recorded_server import recorded_server
+from tests.test_outbox import delivered_ids
+
+SERIES = "ll2-launch-upcoming-2020-2021"
+# Starlink 17 moves in each of these (corpus README §1).
+STEPS = ["2021-02-01T1131Z", "2021-02-02T1131Z", "2021-02-03T1127Z", "2021-02-04T1124Z"]
+
+
+def snapshot(stamp: str) -> bytes:
+    (path,) = corpus_dir(SERIES).glob(f"*{stamp}*.json")
+    return path.read_bytes()
+
+
+def write_config(tmp: Path, url: str, server_url: str, *, coalesce: str = "1s") -> Path:
+    path = tmp / "tracker.toml"
+    path.write_text(
+        f"""
+[database]
+url = "{url}"
+[http]
+retries = 0
+host_interval_seconds = 0.0
+respect_robots = false
+[alerts]
+coalesce = "{coalesce}"
+[delivery]
+interval_seconds = 0.3
+lease_seconds = 5.0
+[scheduler]
+tick_seconds = 0.3
+[[sources]]
+name = "launches"
+kind = "ll2-launches"
+url = "{server_url}/2.0.0/launch/upcoming/"
+interval_minutes = 0.02
+"""
+    )
+    return path
+
+
+def tracker(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRACKER_CONFIG": str(config)}
+    env.pop("TRACKER_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "tracker.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+
+
+def start(config: Path, tmp: Path, name: str) -> tuple[subprocess.Popen[str], Path]:
+    env = {**os.environ, "TRACKER_CONFIG": str(config)}
+    env.pop("TRACKER_DATABASE_URL", None)
+    ready = tmp / f"{name}.ready"
+    log = open(tmp / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "run", "--ready-file", str(ready)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    wait_for(lambda: ready.exists() or proc.poll() is not None, 20, "daemon start")
+    assert proc.poll() is None, (tmp / f"{name}.log").read_text()
+    return proc, ready
+
+
+def wait_for(condition, seconds: float, what: str) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def alerts(sink: Path) -> list[str]:
+    return [b for b in sink.read_text().split("\n\n") if b.strip()] if sink.exists() else []
+
+
+def runs(config: Path) -> int:
+    doc = json.loads(tracker(config, "status", "--json").stdout)
+    return sum(1 for s in doc["sources"] if s["last_run"])
+
+
+@pytest.fixture
+def server():
+    with recorded_server() as srv:
+        yield srv
+
+
+def test_daemon_alerts_within_seconds_of_each_change(sqlite_url, tmp_path, server):
+    config = write_config(tmp_path, sqlite_url, server.url)
+    sink = tmp_path / "alerts.txt"
+    tracker(config, "subscribers", "add", "watcher", "--console", str(sink))
+    tracker(config, "follow", "watcher", "Starlink", "17")
+    server.serve(snapshot(STEPS[0]))
+    proc, _ = start(config, tmp_path, "d")
+    try:
+        wait_for(lambda: len(server.requests) >= 2, 20, "the baseline poll")
+        latencies = []
+        for n, stamp in enumerate(STEPS[1:], start=1):
+            server.serve(snapshot(stamp))
+            latencies.append(wait_for(lambda n=n: len(alerts(sink)) >= n, 20, f"alert {n}"))
+        texts = alerts(sink)
+        assert len(texts) == 3 and all("Starlink 17" in t.splitlines()[0] for t in texts)
+        assert max(latencies) < 10, latencies
+        status = tracker(config, "status").stdout
+        assert "poll:launches" in status and "deliver" in status and "launches" in status
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    print(f"alert latencies after the change was served: {[round(x, 2) for x in latencies]} s")
+
+
+def test_second_instance_on_sqlite_refuses_to_start(sqlite_url, tmp_path, server):
+    config = write_config(tmp_path, sqlite_url, server.url)
+    server.serve(snapshot(STEPS[0]))
+    proc, _ = start(config, tmp_path, "first")
+    try:
+        env = {**os.environ, "TRACKER_CONFIG": str(config)}
+        second = subprocess.run([sys.executable, "-m", "tracker.cli", "run"], env=env, capture_output=True,
+                                text=True, timeout=30)  # fmt: skip
+        assert second.returncode == 2
+        assert "another tracker is already running on this SQLite database" in second.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def test_sigterm_loses_nothing(db_url, tmp_path, server):
+    config = write_config(tmp_path, db_url, server.url, coalesce="3s")
+    sink = tmp_path / "alerts.txt"
+    tracker(config, "subscribers", "add", "watcher", "--console", str(sink))
+    tracker(config, "follow", "watcher", "all")
+    server.serve(snapshot(STEPS[0]))
+    proc, _ = start(config, tmp_path, "a")
+    wait_for(lambda: len(server.requests) >= 2, 20, "the baseline poll")
+    server.serve(snapshot(STEPS[1]))  # alerts queued, held back 3 s for coalescing
+    wait_for(lambda: "pending" in tracker(config, "outbox").stdout, 20, "queued alerts")
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    proc.wait(timeout=20)
+    took = time.monotonic() - started
+    assert proc.returncode == 0 and took < 8, (took, (tmp_path / "a.log").read_text())
+    assert alerts(sink) == []  # not due yet when it stopped
+    proc, _ = start(config, tmp_path, "b")
+    try:
+        wait_for(lambda: "pending" not in tracker(config, "outbox").stdout, 30, "delivery after restart")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    ids = delivered_ids(sink)
+    assert ids and sorted(ids) == sorted(set(ids))
+    print(f"SIGTERM to exit: {took:.2f} s; {len(ids)} alerts delivered once after the restart")
+
+
+@pytest.mark.postgres
+def test_two_daemons_on_postgres_share_the_work(pg_url, tmp_path, server):
+    config = write_config(tmp_path, pg_url, server.url)
+    sink = tmp_path / "alerts.txt"
+    tracker(config, "subscribers", "add", "watcher", "--console", str(sink))
+    tracker(config, "follow", "watcher", "Starlink", "17")
+    server.serve(snapshot(STEPS[0]))
+    first, _ = start(config, tmp_path, "one")
+    second, _ = start(config, tmp_path, "two")
+    procs = [first, second]
+    try:
+        wait_for(lambda: len(server.requests) >= 2, 20, "the baseline poll")
+        server.serve(snapshot(STEPS[1]))
+        wait_for(lambda: len(alerts(sink)) >= 1, 20, "the first alert")
+        jobs = json.loads(tracker(config, "status", "--json").stdout)["jobs"]
+        polling = {
+            j["instance"] for j in jobs if j["id"] == "poll:launches" and "standby" not in j["last_outcome"]
+        }
+        standby = {
+            j["instance"] for j in jobs if j["id"] == "poll:launches" and "standby" in j["last_outcome"]
+        }
+        assert len(polling) == 1 and len(standby) == 1, jobs
+        leader_pid = int(next(iter(polling)).split(":")[1])
+        leader = next(p for p in procs if p.pid == leader_pid)
+        leader.kill()  # SIGKILL: its advisory lock goes with its connection
+        leader.wait(timeout=10)
+        procs.remove(leader)
+        requests_before = len(server.requests)
+        server.serve(snapshot(STEPS[2]))
+        took = wait_for(lambda: len(alerts(sink)) >= 2, 30, "the survivor's alert")
+        assert len(server.requests) > requests_before
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=20)
+    ids = delivered_ids(sink)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert len(alerts(sink)) == 2
+    print(f"the survivor took over and alerted {took:.1f} s after the change")

@@ -1,0 +1,25 @@
+"""The Telegram bot: command handlers over the subscriptions and the store.
+
+``build_application`` wires the handlers into a python-telegram-bot Application;
+``runner.BotRunner`` polls it on its own thread and event loop, so that the
+synchronous delivery loop (``tracker bot``) and tests can run beside it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker.bot.common import Deps
+
+
+def build_application(token: str, base_url: str, deps: Deps) -> Any:
+    """An Application talking to ``base_url`` (Telegram's, a self-hosted or a test server)."""
+    from telegram.ext import ApplicationBuilder
+
+    from tracker.bot.handlers import install
+
+    app = ApplicationBuilder().token(token).base_url(base_url).build()
+    app.bot_data["deps"] = deps
+    install(app)
+    return app

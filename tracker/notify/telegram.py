@@ -1,0 +1,355 @@
+"""The Telegram channel: alerts as HTML messages through python-telegram-bot.
+
+The dispatcher is synchronous and PTB is async, so the channel owns a private
+event loop in a daemon thread and runs each send on it. Sends are paced by a
+blocking rate limiter (global, per chat, per group) so Telegram's limits are
+never reached; what Telegram answers is mapped onto ``SendResult`` so that the
+dispatcher retries, deactivates or follows a migrated chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import html
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tracker.display import plain
+from tracker.models import ChannelKind, SendResult
+from tracker.notify.render import Alert, lines
+
+if TYPE_CHECKING:
+    from telegram import Bot, InlineKeyboardMarkup
+
+    from tracker.config import TelegramSection
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_LENGTH = 4096
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "bot was blocked", "chat was deleted")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """At most ``*_count`` messages in any ``*_window`` seconds."""
+
+    global_count: int = 30
+    global_window: float = 1.0
+    chat_count: int = 1
+    chat_window: float = 1.0
+    group_count: int = 20
+    group_window: float = 60.0
+
+    @classmethod
+    def from_rates(cls, per_second: float, chat_per_second: float, group_per_minute: float) -> Limits:
+        def pair(rate: float, window: float) -> tuple[int, float]:
+            return (int(rate), window) if rate >= 1 else (1, window / rate)
+
+        g, c, gr = pair(per_second, 1.0), pair(chat_per_second, 1.0), pair(group_per_minute, 60.0)
+        return cls(g[0], g[1], c[0], c[1], gr[0], gr[1])
+
+
+class RateLimiter:
+    """Sliding windows of completed sends. A send waits until every window it falls in has room.
+
+    Times are recorded when a send *completes*, so the previous message has reached
+    Telegram before the window is measured from it: network jitter cannot squeeze two
+    messages into one window at the server.
+    """
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+        self.limits = limits
+        self.clock, self.sleep = clock, sleep
+        self._global: collections.deque[float] = collections.deque()
+        self._chats: dict[int, collections.deque[float]] = {}
+        self._held: dict[int, float] = {}  # chat -> not before (after a 429)
+        self._lock = threading.Lock()
+
+    def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float]]:
+        lim = self.limits
+        own = self._chats.setdefault(chat, collections.deque())
+        out = [(self._global, lim.global_count, lim.global_window), (own, lim.chat_count, lim.chat_window)]
+        if chat < 0:
+            out.append((own, lim.group_count, lim.group_window))
+        return out
+
+    def delay(self, chat: int) -> float:
+        """Seconds to wait before a message to ``chat`` may go."""
+        now = self.clock()
+        ready = self._held.get(chat, now)
+        for times, count, window in self._windows(chat):
+            if len(times) >= count:
+                ready = max(ready, times[-count] + window)
+        return max(0.0, ready - now)
+
+    def acquire(self, chat: int) -> None:
+        with self._lock:
+            while (wait := self.delay(chat)) > 0:
+                self.sleep(wait)
+
+    def sent(self, chat: int) -> None:
+        with self._lock:
+            now = self.clock()
+            self._global.append(now)
+            self._chats.setdefault(chat, collections.deque()).append(now)
+            keep = max(self.limits.global_count, self.limits.group_count, self.limits.chat_count)
+            for times in (self._global, self._chats[chat]):
+                while len(times) > keep:
+                    times.popleft()
+            if len(self._chats) > 10_000:  # forget chats idle for longer than every window
+                horizon = now - max(self.limits.group_window, self.limits.chat_window)
+                self._chats = {c: t for c, t in self._chats.items() if t and t[-1] > horizon}
+
+    def hold(self, chat: int, seconds: float) -> None:
+        with self._lock:
+            self._held[chat] = self.clock() + seconds
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def alert_lines(alert: Alert) -> tuple[list[str], list[str], list[str]]:
+    """The message line by line as HTML, as plain text, and unescaped (for cutting a huge line).
+
+    ``"\\n".join(html)`` is exactly ``render_html(alert)``; the three lists line up.
+    """
+    as_html = lines(alert, _esc, lambda s: f"<b>{s}</b>")
+    as_text = lines(alert, plain, lambda s: s)
+    raw = lines(alert, lambda s: s, lambda s: s)
+    if alert.link and alert.link.startswith(("http://", "https://")):
+        as_html.append(f'<a href="{html.escape(alert.link, quote=True)}">Details</a>')
+        as_text.append(plain(alert.link))
+        raw.append(alert.link)
+    return as_html, as_text, raw
+
+
+def split_message(alert: Alert, limit: int = MAX_LENGTH) -> list[tuple[str, str]]:
+    """(html, plain) parts of at most ``limit`` characters, cut between rendered lines so
+    that no tag is ever cut; a single line longer than the limit is cut as escaped text."""
+    as_html, as_text, raw = alert_lines(alert)
+    pieces: list[tuple[str, str]] = []
+    for h, t, r in zip(as_html, as_text, raw, strict=True):
+        if _utf16_len(h) <= limit and _utf16_len(t) <= limit:
+            pieces.append((h, t))
+            continue
+        chunk = ""
+        for char in r:  # cut the unescaped text, then escape each piece (its markup is dropped)
+            if _utf16_len(_esc(chunk + char)) > limit:
+                pieces.append((_esc(chunk), plain(chunk)))
+                chunk = ""
+            chunk += char
+        pieces.append((_esc(chunk), plain(chunk)))
+    parts: list[tuple[str, str]] = []
+    for h, t in pieces:
+        if parts and max(_utf16_len(parts[-1][0] + "\n" + h), _utf16_len(parts[-1][1] + "\n" + t)) <= limit:
+            parts[-1] = (parts[-1][0] + "\n" + h, parts[-1][1] + "\n" + t)
+        else:
+            parts.append((h, t))
+    return parts
+
+
+class _Failed(Exception):
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(result.error)
+        self.result = result
+
+
+class TelegramChannel:
+    """Sends alerts to Telegram chats (``address`` = chat id). Close it when done."""
+
+    kind = ChannelKind.TELEGRAM
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = "https://api.telegram.org/bot",
+        limits: Limits | None = None,
+        max_length: int = MAX_LENGTH,
+        network_retry: float = 30.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self._token = token
+        self.base_url = base_url
+        self.limiter = RateLimiter(limits or Limits())
+        self.max_length = max_length
+        self.network_retry = network_retry
+        self.timeout = timeout
+        self._bot: Bot | None = None
+        httpx_log = logging.getLogger("httpx")  # it logs request URLs at INFO, and they hold the token
+        httpx_log.setLevel(max(logging.WARNING, httpx_log.level))
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-channel", daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"TelegramChannel(base_url={self.base_url!r})"
+
+    # ---- the private event loop ------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self.timeout * 3)
+
+    async def _get_bot(self) -> Bot:
+        if self._bot is None:
+            from telegram import Bot
+            from telegram.request import HTTPXRequest
+
+            request = HTTPXRequest(read_timeout=self.timeout, write_timeout=self.timeout)
+            bot = Bot(self._token, base_url=self.base_url, request=request)
+            await bot.initialize()
+            self._bot = bot
+        return self._bot
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        if self._bot is not None:
+            try:
+                self._run(self._bot.shutdown())
+            except Exception:  # closing anyway
+                log.debug("telegram shutdown failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    # ---- the Channel protocol ----------------------------------------------------------
+
+    def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
+        return None  # Telegram cannot say whether an earlier send went out
+
+    def send(self, alert: Alert, address: str) -> SendResult:
+        try:
+            chat = int(address)
+        except ValueError:
+            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        parts = split_message(alert, self.max_length)
+        keyboard = _keyboard(alert.event.id)
+        reply_to = int(alert.reply_to) if alert.reply_to and alert.reply_to.isdigit() else None
+        first: int | None = None
+        for i, (as_html, as_text) in enumerate(parts):
+            markup = keyboard if i == len(parts) - 1 else None
+            try:
+                message_id = self._send_part(
+                    chat, as_html, as_text, reply_to, markup, later=first is not None
+                )
+            except _Failed as exc:
+                if first is None:
+                    return exc.result
+                log.error("part %d/%d of an alert to chat %s lost: %s", i + 1, len(parts), chat, exc)
+                break
+            first = message_id if first is None else first
+            reply_to = message_id  # chain the parts
+        assert first is not None
+        return SendResult.ok(str(first))
+
+    def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
+                   markup: InlineKeyboardMarkup | None, *, later: bool) -> int:  # fmt: skip
+        """One message; raises _Failed. Parts after the first retry in place (the first is out)."""
+        from telegram import error
+
+        attempts = 0
+        while True:
+            attempts += 1
+            self.limiter.acquire(chat)
+            try:
+                try:
+                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup))
+                finally:
+                    self.limiter.sent(chat)  # a refused message counts too
+            except error.RetryAfter as exc:
+                wait = _seconds(exc)
+                self.limiter.hold(chat, wait)
+                if not later:
+                    raise _Failed(SendResult.retry(wait, f"flood control: retry after {wait:g} s")) from exc
+            except error.ChatMigrated as exc:
+                raise _Failed(
+                    SendResult.moved(str(exc.new_chat_id), "the group became a supergroup")
+                ) from exc
+            except error.Forbidden as exc:
+                raise _Failed(SendResult.gone(f"forbidden: {exc.message}")) from exc
+            except error.BadRequest as exc:
+                low = exc.message.lower()
+                if any(word in low for word in GONE):
+                    raise _Failed(SendResult.gone(exc.message)) from exc
+                if "can't parse entities" not in low:
+                    raise _Failed(SendResult.permanent(f"bad request: {exc.message}")) from exc
+                log.error("our bug: Telegram cannot parse the HTML of an alert (%s); sent as plain text", exc)
+                return self._plain(chat, as_text, reply_to, markup)
+            except error.InvalidToken as exc:
+                raise _Failed(SendResult.retry(300, "the bot token is invalid")) from exc
+            except (error.NetworkError, TimeoutError) as exc:  # TimedOut included
+                if not later or attempts >= 3:
+                    raise _Failed(SendResult.retry(self.network_retry, f"network: {exc}")) from exc
+                time.sleep(attempts)
+            except error.TelegramError as exc:
+                raise _Failed(SendResult.retry(self.network_retry, f"telegram: {exc}")) from exc
+
+    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None) -> int:
+        from telegram import error
+
+        self.limiter.acquire(chat)
+        try:
+            return self._run(self._post(chat, text, None, reply_to, markup))
+        except error.TelegramError as exc:
+            raise _Failed(SendResult.retry(self.network_retry, f"plain-text fallback failed: {exc}")) from exc
+        finally:
+            self.limiter.sent(chat)
+
+    async def _post(self, chat: int, text: str, parse_mode: str | None, reply_to: int | None,
+                    markup: InlineKeyboardMarkup | None) -> int:  # fmt: skip
+        from telegram import LinkPreviewOptions, ReplyParameters
+
+        bot = await self._get_bot()
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        message = await bot.send_message(
+            chat,
+            text,
+            parse_mode=parse_mode,
+            reply_parameters=reply,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return int(message.message_id)
+
+
+def _keyboard(event_id: int) -> InlineKeyboardMarkup:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("History", callback_data=f"hist:{event_id}"),
+          InlineKeyboardButton("Mute this event", callback_data=f"mute:{event_id}")]]
+    )  # fmt: skip
+
+
+def _seconds(exc: Any) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def limits_of(cfg: TelegramSection) -> Limits:
+    return Limits.from_rates(cfg.rate_global_per_second, cfg.rate_chat_per_second, cfg.rate_group_per_minute)
+
+
+def telegram_channel(cfg: Any, env: dict[str, str] | None = None) -> TelegramChannel | None:
+    """The channel for a ``TrackerConfig`` (or its ``[telegram]`` section); None without a token."""
+    section: TelegramSection = getattr(cfg, "telegram", cfg)
+    token = section.token(env)
+    if not section.enabled or token is None:
+        return None
+    return TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section))
