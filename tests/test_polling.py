@@ -16,7 +16,9 @@ CADENCE = Cadence(far=timedelta(hours=6), near=timedelta(minutes=15), imminent=t
 
 def event(ahead: timedelta | None, precision=Precision.MINUTE, status="go") -> EventRecord:
     when = span(NOW + ahead, precision) if ahead is not None else span(NOW, Precision.UNKNOWN)
-    return EventRecord(1, EventKind.LAUNCH, "launch", "X | Y", when, status, None, None, None, None, True, NOW)
+    return EventRecord(
+        1, EventKind.LAUNCH, "launch", "X | Y", when, status, None, None, None, None, True, NOW
+    )
 
 
 @pytest.mark.parametrize(
