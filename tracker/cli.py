@@ -70,16 +70,7 @@ def poll(app: App, names: tuple[str, ...]) -> None:
 
     cfg = app.config
     chosen = [c for c in cfg.sources if c.enabled] if not names else [app.source(n)[1] or n for n in names]
-    http = Http(
-        HttpSettings(
-            user_agent=cfg.http.user_agent,
-            timeout_seconds=cfg.http.timeout_seconds,
-            max_bytes=cfg.http.max_bytes,
-            retries=cfg.http.retries,
-            host_interval_seconds=cfg.http.host_interval_seconds,
-            respect_robots=cfg.http.respect_robots,
-        )
-    )
+    http = Http(HttpSettings.from_section(cfg.http))
     failed = 0
     try:
         for item in chosen:

@@ -62,14 +62,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.channels = channels
         self.http: Http = Http(
-            HttpSettings(
-                user_agent=cfg.http.user_agent,
-                timeout_seconds=cfg.http.timeout_seconds,
-                max_bytes=cfg.http.max_bytes,
-                retries=cfg.http.retries,
-                host_interval_seconds=cfg.http.host_interval_seconds,
-                respect_robots=cfg.http.respect_robots,
-            ),
+            HttpSettings.from_section(cfg.http),
             stop=self.stopping,
         )
         self.dispatcher: Dispatcher = Dispatcher(

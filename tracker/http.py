@@ -33,6 +33,18 @@ class HttpSettings:
     host_interval_seconds: float = 1.0  # at least this long between two requests to one host
     respect_robots: bool = True
 
+    @classmethod
+    def from_section(cls, section: Any) -> HttpSettings:
+        """From the ``[http]`` section of the configuration."""
+        return cls(
+            user_agent=section.user_agent,
+            timeout_seconds=section.timeout_seconds,
+            max_bytes=section.max_bytes,
+            retries=section.retries,
+            host_interval_seconds=section.host_interval_seconds,
+            respect_robots=section.respect_robots,
+        )
+
 
 class HostPacer:
     """Spaces requests to each host by ``interval`` seconds, plus up to 20 % jitter."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +11,16 @@ from tracker.models import Parsed, RawDocument
 
 if TYPE_CHECKING:
     from tracker.http import Http
+
+
+def compiled_regex(value: str | None) -> str | None:
+    """An options validator: the value must be a valid regular expression (or None)."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
 
 
 class NoOptions(BaseModel):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, RawDocument
-from tracker.sources.base import Source
+from tracker.sources.base import Source, compiled_regex
 from tracker.status import normalise_status
 from tracker.timetext import parse_text
 
@@ -65,15 +65,7 @@ class HtmlOptions(BaseModel):
                 raise ValueError(f"not a valid CSS selector: {str(exc).splitlines()[0]}") from None
         return value
 
-    @field_validator("time_pattern")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
+    _time_pattern_compiles = field_validator("time_pattern")(compiled_regex)
 
 
 class HtmlSelectors(Source):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, Precision, RawDocument, TimeSpec
-from tracker.sources.base import Source
+from tracker.sources.base import Source, compiled_regex
 from tracker.timespec import from_ll2, span
 
 PrecisionName = Literal["auto", "second", "minute", "hour", "day", "month", "quarter", "year"]
@@ -48,15 +48,7 @@ class RssOptions(BaseModel):
     type: str | None = Field(None, description="event type to record (default: 'launch' for launches)")
     complete: bool = Field(True, description="the feed lists every event (an item gone = dropped)")
 
-    @field_validator("title_strip")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
+    _title_strip_compiles = field_validator("title_strip")(compiled_regex)
 
 
 class RssFeed(Source):

@@ -96,6 +96,39 @@ def enqueue_for_changes(
     return created
 
 
+def _insert_once(s: Session, row: DeliveryRow) -> int:
+    """Add ``row`` unless its dedup key exists (a rerun, or another dispatcher first): 1 or 0."""
+    if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == row.dedup_key)) is not None:
+        return 0
+    try:
+        with s.begin_nested():
+            s.add(row)
+    except IntegrityError:
+        return 0
+    return 1
+
+
+def _queue_digests(s: Session, subscriber_id: int, channel_ids: list[int], day: str, now: datetime) -> int:
+    """One digest per email channel for the subscriber's local ``day``."""
+    return sum(
+        _insert_once(
+            s,
+            DeliveryRow(
+                dedup_key=f"digest:{subscriber_id}:{day}:{channel_id}",
+                kind="digest",
+                subscriber_id=subscriber_id,
+                channel_id=channel_id,
+                observed_at=now,  # for a digest: when it was queued (the end of its 24 h)
+                created_at=now,
+                due_at=now,
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+            ),
+        )
+        for channel_id in channel_ids
+    )
+
+
 class Outbox:
     """Dispatcher-side operations on the outbox; each method is one short transaction."""
 
@@ -145,28 +178,22 @@ class Outbox:
             if not channel.active:
                 continue
             key = f"reminder:{event.id}:{int(lead.total_seconds())}:{event.when.t0.isoformat()}:{channel.id}"
-            if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is not None:
-                continue
-            try:
-                with s.begin_nested():
-                    s.add(
-                        DeliveryRow(
-                            dedup_key=key,
-                            kind="reminder",
-                            subscriber_id=sub.id,
-                            channel_id=channel.id,
-                            event_id=event.id,
-                            lead_seconds=int(lead.total_seconds()),
-                            observed_at=event.when.t0,  # for a reminder: the T-0 it is about
-                            created_at=now,
-                            due_at=now,
-                            state=DeliveryState.PENDING.value,
-                            attempts=0,
-                        )
-                    )
-                added += 1
-            except IntegrityError:  # another dispatcher armed it first
-                continue
+            added += _insert_once(
+                s,
+                DeliveryRow(
+                    dedup_key=key,
+                    kind="reminder",
+                    subscriber_id=sub.id,
+                    channel_id=channel.id,
+                    event_id=event.id,
+                    lead_seconds=int(lead.total_seconds()),
+                    observed_at=event.when.t0,  # for a reminder: the T-0 it is about
+                    created_at=now,
+                    due_at=now,
+                    state=DeliveryState.PENDING.value,
+                    attempts=0,
+                ),
+            )
         return added
 
     def _cancel_moved_reminders(self, s: Session, now: datetime) -> None:
@@ -189,62 +216,29 @@ class Outbox:
         with self._store._session() as s:
             for sub in load_subscribers(s):
                 at = policy.with_overrides(sub.policy).digest_time()
-                if at is None:
-                    continue
                 local = now.astimezone(zone_of(sub.timezone))
-                if local.time() < at:
-                    continue
-                day = local.date().isoformat()
-                for channel in sub.channels:
-                    if channel.kind is not ChannelKind.EMAIL or not channel.active:
-                        continue
-                    key = f"digest:{sub.id}:{day}:{channel.id}"
-                    if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is not None:
-                        continue
-                    try:
-                        with s.begin_nested():
-                            s.add(
-                                DeliveryRow(
-                                    dedup_key=key,
-                                    kind="digest",
-                                    subscriber_id=sub.id,
-                                    channel_id=channel.id,
-                                    observed_at=now,  # for a digest: when it was queued (end of its 24 h)
-                                    created_at=now,
-                                    due_at=now,
-                                    state=DeliveryState.PENDING.value,
-                                    attempts=0,
-                                )
-                            )
-                        created += 1
-                    except IntegrityError:
-                        continue
+                if at is not None and local.time() >= at:
+                    emails = [c.id for c in sub.channels if c.kind is ChannelKind.EMAIL and c.active]
+                    created += _queue_digests(s, sub.id, emails, local.date().isoformat(), now)
         return created
 
     def queue_digest(self, subscriber: str, now: datetime) -> int:
         """Queue a digest now for one subscriber (``tracker digest send --now``), once per day."""
         with self._store._session() as s:
-            sub_row = s.scalar(select(SubscriberRow).where(SubscriberRow.name == subscriber))
-            if sub_row is None:
+            row = s.scalar(select(SubscriberRow).where(SubscriberRow.name == subscriber))
+            if row is None:
                 from tracker.errors import UserError
 
                 raise UserError(f"no subscriber named {subscriber!r}")
-            day = now.astimezone(zone_of(sub_row.timezone)).date().isoformat()
-            created = 0
-            for ch in s.scalars(select(ChannelRow).where(ChannelRow.subscriber_id == sub_row.id)):
-                if ch.kind != ChannelKind.EMAIL.value or not ch.active:
-                    continue
-                key = f"digest:{sub_row.id}:{day}:{ch.id}"
-                if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == key)) is None:
-                    s.add(
-                        DeliveryRow(
-                            dedup_key=key, kind="digest", subscriber_id=sub_row.id, channel_id=ch.id,
-                            observed_at=now, created_at=now, due_at=now, state=DeliveryState.PENDING.value,
-                            attempts=0,
-                        )
-                    )  # fmt: skip
-                    created += 1
-            return created
+            emails = s.scalars(
+                select(ChannelRow.id).where(
+                    ChannelRow.subscriber_id == row.id,
+                    ChannelRow.kind == ChannelKind.EMAIL.value,
+                    ChannelRow.active.is_(True),
+                )
+            )
+            day = now.astimezone(zone_of(row.timezone)).date().isoformat()
+            return _queue_digests(s, row.id, list(emails), day, now)
 
     # ---- claiming and marking --------------------------------------------------
 
