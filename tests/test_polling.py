@@ -49,6 +49,18 @@ def test_budget_caps_the_pace():
     assert next_poll(None, 0, [], NOW, ll2) == NOW  # never polled: now
 
 
+def test_a_source_is_refreshed_just_before_a_reminder():
+    soon = [event(timedelta(hours=24, minutes=5))]  # the 24 h reminder fires in 5 min
+    far = Cadence(far=timedelta(hours=6), near=timedelta(hours=2))
+    last = NOW - timedelta(minutes=40)
+    assert next_poll(last, 1, soon, NOW, far) == last + timedelta(hours=6)  # just outside "near"
+    assert next_poll(last, 1, soon, NOW, far, [timedelta(hours=24)]) == NOW
+    fresh = NOW - timedelta(minutes=1)  # polled after the refresh window opened: nothing to add
+    assert next_poll(fresh, 1, soon, NOW, far, [timedelta(hours=24)]) == fresh + timedelta(hours=6)
+    budget = Cadence(far=timedelta(hours=6), near=timedelta(hours=2), budget_per_hour=1)
+    assert next_poll(last, 1, soon, NOW, budget, [timedelta(hours=24)]) > NOW  # the budget still holds
+
+
 def test_backoff_grows_and_is_capped():
     base = timedelta(hours=1)
     assert backoff(0, base) == timedelta(0)

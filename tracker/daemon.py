@@ -120,7 +120,7 @@ class Daemon:
         stats = self.store.ops.poll_stats(scfg.name, now)
         cadence = self._cadence(scfg)
         events = self.store.ops.followed_events(scfg.name, now)
-        due = next_poll(stats.last_poll, stats.polls_last_hour, events, now, cadence)
+        due = next_poll(stats.last_poll, stats.polls_last_hour, events, now, cadence, self._reminder_leads())
         if stats.failures_in_row and stats.last_poll is not None:
             due = max(due, stats.last_poll + backoff(stats.failures_in_row, cadence.far))
         if due > now:
@@ -140,6 +140,15 @@ class Daemon:
             f"{result.outcome.value}: {result.items} events, {len(result.changes)} changes, "
             f"{result.deliveries} alerts queued"
         )
+
+    def _reminder_leads(self) -> list[timedelta]:
+        """Every reminder lead some active subscriber uses (the global policy with overrides)."""
+        policy = self.cfg.alerts.policy()
+        leads: set[timedelta] = set()
+        for sub in self.store.subscriptions.all():
+            if sub.active:
+                leads.update(policy.with_overrides(sub.policy).reminders)
+        return sorted(leads)
 
     def _poller(self, scfg: SourceConfig) -> Callable[[], str]:
         return lambda: self.poll_source(scfg)

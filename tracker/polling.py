@@ -20,6 +20,7 @@ class Cadence:
     imminent: timedelta = timedelta(minutes=3)
     budget_per_hour: int = 0  # requests an hour; 0: no budget
     pages_per_poll: int = 1
+    refresh_before: timedelta = timedelta(minutes=10)  # refresh this long before a reminder fires
 
 
 def interval_for(events: list[EventRecord], now: datetime, cadence: Cadence) -> timedelta:
@@ -52,18 +53,41 @@ def budget_interval(cadence: Cadence) -> timedelta:
     return timedelta(hours=1) / polls
 
 
+def reminder_refresh(
+    last_poll: datetime, events: list[EventRecord], leads: list[timedelta], now: datetime, cadence: Cadence
+) -> datetime | None:
+    """``now`` when a reminder fires soon and the data is older than the refresh window,
+    so that the reminder carries the latest time; otherwise None."""
+    for event in events:
+        t0 = event.when.t0
+        if t0 is None or event.when.precision > Precision.HOUR:
+            continue
+        for lead in leads:
+            fire_at = t0 - lead
+            if (
+                now <= fire_at <= now + cadence.refresh_before
+                and last_poll < fire_at - cadence.refresh_before
+            ):
+                return now
+    return None
+
+
 def next_poll(
     last_poll: datetime | None,
     polls_last_hour: int,
     events: list[EventRecord],
     now: datetime,
     cadence: Cadence,
+    leads: list[timedelta] | None = None,
 ) -> datetime:
     """When the source should next be polled (``now`` or earlier means: poll now)."""
     if last_poll is None:
         return now
     wanted = max(interval_for(events, now, cadence), budget_interval(cadence))
     due = last_poll + wanted
+    refresh = reminder_refresh(last_poll, events, leads or [], now, cadence)
+    if refresh is not None and last_poll + budget_interval(cadence) <= now:
+        due = min(due, refresh)
     if cadence.budget_per_hour and polls_last_hour * cadence.pages_per_poll >= cadence.budget_per_hour:
         due = max(due, last_poll + timedelta(hours=1) / max(1, cadence.budget_per_hour))
         due = max(due, now + timedelta(minutes=5))  # spent: wait for the hour to roll on
