@@ -30,7 +30,9 @@ def snapshot(stamp: str) -> bytes:
     return path.read_bytes()
 
 
-def write_config(tmp: Path, url: str, server_url: str, *, coalesce: str = "1s") -> Path:
+def write_config(
+    tmp: Path, url: str, server_url: str, *, coalesce: str = "1s", interval: float = 0.02
+) -> Path:
     path = tmp / "tracker.toml"
     path.write_text(
         f"""
@@ -51,7 +53,7 @@ tick_seconds = 0.3
 name = "launches"
 kind = "ll2-launches"
 url = "{server_url}/2.0.0/launch/upcoming/"
-interval_minutes = 0.02
+interval_minutes = {interval}
 """
     )
     return path

@@ -582,6 +582,19 @@ class Store:
                 )
             return result
 
+    def last_ok(self, source: str) -> datetime | None:
+        """When ``source`` last fetched good data."""
+        with self._session() as s:
+            value: datetime | None = s.scalar(
+                select(func.max(FetchRunRow.observed_at))
+                .join(SourceRow, SourceRow.id == FetchRunRow.source_id)
+                .where(
+                    SourceRow.name == source,
+                    FetchRunRow.outcome.in_([FetchOutcome.OK.value, FetchOutcome.NOT_MODIFIED.value]),
+                )
+            )
+            return value
+
     def slip_summary(self, event_id: int) -> tuple[int, float | None]:
         """How many times the event slipped, and how far it has moved since first seen (seconds)."""
         from tracker.changes import delay
@@ -612,8 +625,6 @@ class Store:
             total = delay(history[0].snapshot.when, last_when)
         source = chosen[-1].source if chosen else (history[-1].source if history else None)
         link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
-        checked = None
-        if source:
-            checked = next((h.last_ok_at for h in self.sources() if h.name == source), None)
+        checked = self.last_ok(source) if source else None
         return Story(event, chosen, slips, total if slips or (total and total.total_seconds()) else None,
                      source, checked, link)  # fmt: skip
