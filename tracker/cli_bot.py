@@ -55,7 +55,7 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
     store = app.store
     application = build_application(token, section.api_base_url, Deps(store, frozenset(section.admin_ids)))
     runner = BotRunner(application, poll_timeout=poll_timeout)
-    channel = TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section))
+    channel = TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section), store=store)
     dispatcher = Dispatcher(
         store,
         {ChannelKind.TELEGRAM: channel},

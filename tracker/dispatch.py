@@ -248,5 +248,6 @@ def default_channels(
         from tracker.notify.telegram import telegram_channel
 
         if (telegram := telegram_channel(cfg)) is not None:
+            telegram.store = store
             channels[ChannelKind.TELEGRAM] = telegram
     return channels

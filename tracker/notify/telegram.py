@@ -181,7 +181,9 @@ class TelegramChannel:
         max_length: int = MAX_LENGTH,
         network_retry: float = 30.0,
         timeout: float = 30.0,
+        store: Any = None,
     ) -> None:
+        self.store = store  # digests are built from it (``send_digest``)
         self._token = token
         self.base_url = base_url
         self.limiter = RateLimiter(limits or Limits())
@@ -255,6 +257,53 @@ class TelegramChannel:
             reply_to = message_id  # chain the parts
         assert first is not None
         return SendResult.ok(str(first))
+
+    def send_text(self, address: str, text: str) -> SendResult:
+        """A plain message (a daily digest, an operator alert): escaped, and split on line
+        boundaries into parts that each fit, chained as replies."""
+        try:
+            chat = int(address)
+        except ValueError:
+            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        parts: list[str] = []
+        for line in text.splitlines():
+            line = line[: self.max_length // 6]  # even fully escaped, one line fits
+            joined = f"{parts[-1]}\n{line}" if parts else line
+            if parts and _utf16_len(_esc(joined)) <= self.max_length:
+                parts[-1] = joined
+            else:
+                parts.append(line)
+        first: int | None = None
+        reply_to: int | None = None
+        for part in parts or [" "]:
+            try:
+                message_id = self._send_part(chat, _esc(part), part, reply_to, None, later=first is not None)
+            except _Failed as exc:
+                if first is None:
+                    return exc.result
+                log.error("part of a message to chat %s lost: %s", chat, exc)
+                break
+            first = message_id if first is None else first
+            reply_to = message_id
+        return SendResult.ok(str(first))
+
+    def send_digest(self, delivery: Any) -> SendResult:
+        """The daily digest as a Telegram message, for chats that asked with /digest."""
+        from tracker.errors import UserError
+        from tracker.notify.digest import build_digest, render_digest
+
+        if self.store is None:
+            return SendResult.permanent(
+                "the Telegram channel was built without a store; cannot build digests"
+            )
+        try:
+            subscriber = self.store.subscriptions.get(delivery.subscriber)
+        except UserError as exc:
+            return SendResult.permanent(str(exc))
+        digest = build_digest(self.store, subscriber, delivery.observed_at)
+        if digest.empty:
+            return SendResult.ok("empty")
+        return self.send_text(delivery.address, render_digest(digest).text)
 
     def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
                    markup: InlineKeyboardMarkup | None, *, later: bool) -> int:  # fmt: skip

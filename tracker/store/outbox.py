@@ -28,6 +28,7 @@ from tracker.store.subscriptions import load_subscribers
 from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, SubscriberRow
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
+DIGEST_KINDS = (ChannelKind.EMAIL, ChannelKind.TELEGRAM)  # the channels that send a daily digest
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class Outbox:
     # ---- daily digests ----------------------------------------------------------
 
     def arm_digests(self, policy: AlertPolicy, now: datetime) -> int:
-        """Queue today's digest for every email channel whose subscriber's local digest
+        """Queue today's digest for every email or Telegram channel whose subscriber's local digest
         time has come; the key (subscriber, local day, channel) makes a second copy impossible."""
         created = 0
         with self._store._session() as s:
@@ -218,8 +219,8 @@ class Outbox:
                 at = policy.with_overrides(sub.policy).digest_time()
                 local = now.astimezone(zone_of(sub.timezone))
                 if at is not None and local.time() >= at:
-                    emails = [c.id for c in sub.channels if c.kind is ChannelKind.EMAIL and c.active]
-                    created += _queue_digests(s, sub.id, emails, local.date().isoformat(), now)
+                    targets = [c.id for c in sub.channels if c.kind in DIGEST_KINDS and c.active]
+                    created += _queue_digests(s, sub.id, targets, local.date().isoformat(), now)
         return created
 
     def queue_digest(self, subscriber: str, now: datetime) -> int:
@@ -233,7 +234,7 @@ class Outbox:
             emails = s.scalars(
                 select(ChannelRow.id).where(
                     ChannelRow.subscriber_id == row.id,
-                    ChannelRow.kind == ChannelKind.EMAIL.value,
+                    ChannelRow.kind.in_([k.value for k in DIGEST_KINDS]),
                     ChannelRow.active.is_(True),
                 )
             )
