@@ -730,6 +730,51 @@ def _score(d: _Draft) -> float:
     return round(min(1.0, max(0.0, score)), 2)
 
 
+_REDO = re.compile(
+    r"\bengines?\b[^.]{0,60}\b(?:swap(?:ped|ping)?|switch(?:ed|ing)?\s+(?:\w+\s+){0,2}out|replac(?:e|ed|ing))\b"
+    r"|\b(?:swap(?:ped|ping)?|replac(?:e|ed|ing))\b[^.]{0,40}\bengines?\b"
+    r"|\b(?:another|second|new) static fire\b",
+    re.I,
+)
+_DONE_FIRE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)[’']s static fire\b", re.I
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _redo(sentences: list[str], published: datetime, topic: _Context) -> list[Finding]:
+    """An engine swap after a static fire means another static fire before flight: an
+    implied slip with no new date ("one of the engines looks suspicious and they will be
+    needing to switch that one out"). Low confidence: the text states no date or delay."""
+    name = topic.vehicle or topic.mission
+    if name is None:
+        return []
+    for sentence in sentences:
+        if not _REDO.search(sentence):
+            continue
+        old = None
+        done = _DONE_FIRE.search(sentence)
+        if done:
+            back = (published.weekday() - _WEEKDAYS.index(done.group(1).lower())) % 7
+            day = (published - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
+            old = TimeSpec(day, day + timedelta(days=1), Precision.DAY, False, day)
+        return [
+            Finding(
+                subject=f"{name} static fire",
+                vehicle=topic.vehicle,
+                mission=topic.mission,
+                event_type="static fire",
+                old=old,
+                new=None,
+                change="slip",
+                confidence=0.35,
+                sentence=sentence.strip(),
+                delta=None,
+            )
+        ]
+    return []
+
+
 def extract(text: str, published: datetime) -> list[Finding]:
     """Schedule changes stated in ``text``, with relative dates read against ``published``.
 
@@ -759,4 +804,7 @@ def extract(text: str, published: datetime) -> list[Finding]:
             merged.append((min(d.index for d in group), _merge(group)))
         except (ValueError, OverflowError):
             continue
-    return [f for _, f in sorted(merged, key=lambda pair: pair[0]) if f is not None]
+    findings = [f for _, f in sorted(merged, key=lambda pair: pair[0]) if f is not None]
+    if not findings:  # only when nothing is stated outright: an implied slip
+        findings.extend(_redo(sentences, published, _topic(sentences)))
+    return findings
