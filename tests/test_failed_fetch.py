@@ -188,3 +188,64 @@ def test_requests_to_one_host_are_spaced():
         pacer.wait("https://ll.thespacedevs.com/2.3.0/launches/")
     pacer.wait("https://other.example/x")  # another host is not held back
     assert len(slept) == 2 and all(2.0 <= s <= 2.4 for s in slept)
+
+
+def test_permanent_redirect_is_followed_and_remembered(server, config):
+    from tests.recorded_server import Reply
+
+    server.queue.extend(
+        [Reply(b"", status=301, headers={"Location": "/new/launches/"}), Reply(page(forty()))]
+    )
+    assert run(config, "poll").exit_code == 0
+    assert server.requests[-1][0].startswith("/new/launches/")
+    server.serve(page(forty()))
+    assert run(config, "poll").exit_code == 0
+    assert server.requests[-1][0].startswith("/new/launches/")  # straight to the new place
+    assert "moved permanently: now fetched from" in run(config, "sources").output
+
+
+def test_410_disables_the_source_until_its_url_changes(server, config):
+    server.serve(b"gone", status=410, content_type="text/plain")
+    first = run(config, "poll")
+    assert first.exit_code == 1 and "HTTP 410" in first.output
+    asked = len(server.requests)
+    second = run(config, "poll")
+    assert second.exit_code == 1 and "disabled" in second.output and "410 Gone" in second.output
+    assert len(server.requests) == asked  # nothing fetched while disabled
+    assert "DISABLED" in run(config, "sources").output
+    text = config.read_text().replace("/2.3.0/launches/upcoming/", "/2.3.0/launches/next/")
+    config.write_text(text)
+    server.serve(page(forty()))
+    assert run(config, "poll").exit_code == 0  # a new URL is tried again
+
+
+def test_a_hanging_server_times_out(server, config):
+    from tests.recorded_server import Reply
+
+    config.write_text(config.read_text().replace("retries = 0", "retries = 0\ntimeout_seconds = 0.5"))
+    server.queue.append(Reply(page(forty()), delay=3.0))
+    result = run(config, "poll")
+    assert (
+        result.exit_code == 1
+        and "network_error" in result.output
+        and "no answer within 0.5 s" in result.output
+    )
+
+
+def test_a_response_over_the_size_cap_is_refused(server, config):
+    config.write_text(config.read_text().replace("retries = 0", "retries = 0\nmax_bytes = 2000"))
+    server.serve(page(forty()))
+    result = run(config, "poll")
+    assert result.exit_code == 1 and "larger than 2000 bytes" in result.output
+
+
+def test_only_http_urls_are_fetched():
+    from tracker.errors import SourceError
+    from tracker.http import Http, HttpSettings
+
+    http = Http(HttpSettings(host_interval_seconds=0))
+    try:
+        with pytest.raises(SourceError, match="only http and https"):
+            http.get("file:///etc/passwd")
+    finally:
+        http.close()

@@ -160,6 +160,10 @@ def sources(app: App) -> None:
         )
         if h.failures_in_row and h.last_error:
             click.echo(f"    last error: {h.last_error}")
+        if h.disabled_reason:
+            click.echo(f"    DISABLED: {h.disabled_reason}")
+        if h.moved_url:
+            click.echo(f"    moved permanently: now fetched from {h.moved_url}")
 
 
 # ---- reading -----------------------------------------------------------------

@@ -182,6 +182,8 @@ class Http:
         accept: str = "*/*",
     ) -> RawDocument:
         """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise SourceError(f"{url}: only http and https URLs are fetched", "http_error", permanent=True)
         if self.settings.respect_robots and not self._robots.allowed(url):
             raise SourceError(
                 f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
@@ -226,12 +228,19 @@ class Http:
                     "http_error",
                     status=status,
                     permanent=status in (400, 401, 403, 404, 410),
+                    # 410 Gone: the source itself says this URL will not come back.
                     retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                 )
             body = bytearray()
+            deadline = time.monotonic() + self.settings.timeout_seconds * 3
             try:
                 for chunk in response.iter_content(64 * 1024):
                     body.extend(chunk)
+                    if time.monotonic() > deadline:  # a server that trickles bytes forever
+                        raise SourceError(
+                            f"{url} sent its answer too slowly (over {self.settings.timeout_seconds * 3:g} s)",
+                            "network_error",
+                        )
                     if len(body) > self.settings.max_bytes:
                         raise SourceError(
                             f"response from {url} is larger than {self.settings.max_bytes} bytes",
@@ -249,4 +258,5 @@ class Http:
                 response.headers.get("Content-Type"),
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
+                moved_to=response.url if any(r.status_code in (301, 308) for r in response.history) else None,
             )

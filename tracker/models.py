@@ -162,6 +162,7 @@ class RawDocument:
     etag: str | None = None
     last_modified: str | None = None
     extra_pages: list[bytes] = field(default_factory=list)
+    moved_to: str | None = None  # the server redirected permanently (301/308) to this URL
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,8 @@ class SourceHealth:
     runs: int
     failures_in_row: int
     events: int
+    moved_url: str | None = None
+    disabled_reason: str | None = None
 
 
 @dataclass(frozen=True)

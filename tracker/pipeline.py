@@ -123,14 +123,32 @@ def poll(
     """Fetch ``source`` now and apply what came back."""
     guard = guard or DropGuard()
     observed_at = datetime.now(UTC)
+    configured = source.url
+    gone = store.disabled_reason(source.name, configured)
+    if gone:  # nothing is fetched or recorded until the configured URL changes
+        return RunResult(FetchOutcome.HTTP_ERROR, error=f"disabled: {gone}")
     with store.source_run(
-        source.name, source.kind, source.url, observed_at, policy=policy, trust=source.trust
+        source.name, source.kind, configured, observed_at, policy=policy, trust=source.trust
     ) as run:
+        source.url = run.state.moved_url or configured
         try:
             doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
         except SourceError as exc:
             log.info("source %s: %s", source.name, exc)
+            if exc.status == 410:
+                run.disable(
+                    f"{source.url} answered 410 Gone; change or remove this source's url in the configuration"
+                )
+                log.error(
+                    "source %s is gone (HTTP 410) and will not be polled until its url changes", source.name
+                )
             return run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
+        finally:
+            source.url = configured
+        if doc.moved_to and doc.moved_to != run.state.moved_url:
+            run.moved(doc.moved_to)
+            log.warning("source %s moved permanently to %s; update its url in the configuration", source.name,
+                        doc.moved_to)  # fmt: skip
         result = ingest(run, source, doc, guard)
     _log_result(source.name, result)
     return result

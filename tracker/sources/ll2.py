@@ -113,6 +113,7 @@ class _LL2Source(Source):
             etag=first.etag,
             last_modified=first.last_modified,
             extra_pages=extra,
+            moved_to=first.moved_to,
         )
 
 

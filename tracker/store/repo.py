@@ -65,6 +65,8 @@ class RunState:
     suspicious_streak: int
     etag: str | None
     last_modified: str | None
+    moved_url: str | None = None
+    disabled_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class SourceRun:
             suspicious_streak=source.suspicious_streak,
             etag=source.etag,
             last_modified=source.last_modified,
+            moved_url=source.moved_url,
+            disabled_reason=source.disabled_reason,
         )
         self._run = FetchRunRow(
             source_id=source.id,
@@ -359,6 +363,14 @@ class SourceRun:
         self._new_changes.append((row, change))
         self.result.changes.append(change)
 
+    def moved(self, url: str) -> None:
+        """The server moved the source for good: fetch ``url`` from now on."""
+        self._source.moved_url = url
+
+    def disable(self, reason: str) -> None:
+        """The server says the source is gone: stop polling it until the config changes."""
+        self._source.disabled_reason = reason
+
     def finish(
         self,
         outcome: FetchOutcome,
@@ -440,6 +452,8 @@ class Store:
                 session.add(source)
                 session.flush()
             else:
+                if source.url != url:  # a new configured URL forgets what the old one said
+                    source.moved_url = source.disabled_reason = None
                 source.kind, source.url = kind, url
             yield SourceRun(session, source, observed_at, replay_of, policy, trust)
 
@@ -578,9 +592,19 @@ class Store:
                         runs=s.scalar(count) or 0,
                         failures_in_row=failures,
                         events=events or 0,
+                        moved_url=src.moved_url,
+                        disabled_reason=src.disabled_reason,
                     )
                 )
             return result
+
+    def disabled_reason(self, source: str, configured_url: str) -> str | None:
+        """Why ``source`` is not polled (its URL answered 410), unless its URL has changed since."""
+        with self._session() as s:
+            row = s.scalar(select(SourceRow).where(SourceRow.name == source))
+            if row is None or row.url != configured_url:
+                return None
+            return row.disabled_reason
 
     def last_ok(self, source: str) -> datetime | None:
         """When ``source`` last fetched good data."""

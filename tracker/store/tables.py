@@ -38,6 +38,10 @@ class SourceRow(Base):
     trust: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     # What the operators were last told about this source: ok, failing or stale.
     health_state: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok")
+    # The server said the configured URL moved for good (301/308): fetch this instead.
+    moved_url: Mapped[str | None] = mapped_column(Text)
+    # The server said the URL is gone (410): not polled until the configured URL changes.
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FetchRunRow(Base):
