@@ -13,11 +13,14 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import make_url
 
 from tracker.errors import UserError
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x7472_6B72_0001  # "trkr" + schema of the schedule
@@ -35,7 +38,7 @@ class Leadership(Protocol):
 class PgAdvisoryLeader:
     def __init__(self, url: str) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._conn: object | None = None
+        self._conn: psycopg.Connection[Any] | None = None
         self._held = False
 
     @property
@@ -49,7 +52,7 @@ class PgAdvisoryLeader:
         try:
             if self._conn is None:
                 self._conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=10)
-            conn: psycopg.Connection[tuple[object, ...]] = self._conn  # type: ignore[assignment]
+            conn = self._conn
             if self._held:
                 conn.execute("SELECT 1")
                 return True
@@ -67,7 +70,7 @@ class PgAdvisoryLeader:
     def _drop(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):  # already broken
-                self._conn.close()  # type: ignore[attr-defined]
+                self._conn.close()
             self._conn = None
 
     def release(self) -> None:
