@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import CORPUS, PG_URL  # noqa: E402
-from tracker.config import load_config  # noqa: E402
-from tracker.pipeline import replay, stamp_of  # noqa: E402
-from tracker.sources import build_source  # noqa: E402
-from tracker.store.repo import Store  # noqa: E402
+from tests.conftest import CORPUS, PG_URL
+from tracker.config import load_config
+from tracker.pipeline import replay, stamp_of
+from tracker.sources import build_source
+from tracker.store.repo import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SERIES = [("ll2-launches", "ll2-launch-upcoming-2020-2021"), ("ll2-events", "ll2-event-upcoming-2020-2021")]

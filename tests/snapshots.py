@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from tracker.models import EventKind, EventSnapshot, Parsed, Precision, RawDocument, TimeSpec
 from tracker.pipeline import DropGuard, ingest
 from tracker.policy import AlertPolicy
-from tracker.store.repo import RunResult, Store
+from tracker.store.repo import Store
+from tracker.store.run import RunResult
 from tracker.timespec import span
 
 T0 = datetime(2026, 3, 24, tzinfo=UTC)

@@ -19,7 +19,8 @@ from tracker.errors import ParseError, SourceError, UserError
 from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
-from tracker.store.repo import Plan, RunResult, SourceRun, Store
+from tracker.store.repo import Store
+from tracker.store.run import Plan, RunResult, SourceRun
 
 if TYPE_CHECKING:
     from tracker.http import Http

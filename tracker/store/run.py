@@ -1,0 +1,367 @@
+"""One run of one source inside one transaction: identities, matching across sources,
+which source decides an event's value, revisions, changes and their alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.models import Change, EventSnapshot, FetchOutcome
+from tracker.policy import AlertPolicy
+from tracker.store.convert import event_from, snapshot_columns, snapshot_from, when_columns, when_from
+from tracker.store.outbox import enqueue_for_changes
+from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Known:
+    """What the store knows of one source identity before a run."""
+
+    identity_id: int
+    event_id: int
+    listed: bool
+    view: EventSnapshot | None
+
+
+@dataclass
+class RunState:
+    """The source's memory, read at the start of a run."""
+
+    baseline: bool  # no successful fetch yet: this run records silently
+    last_ok_count: int | None
+    suspicious_streak: int
+    etag: str | None
+    last_modified: str | None
+    moved_url: str | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a snapshot goes: its identity (if known), its event (if any yet), why it
+    joined that event, whether its source decides the event's value, and the view
+    changes are computed against."""
+
+    known: Known | None
+    event_id: int | None
+    reason: str | None
+    # new: no event yet; own: this source decides the value; takeover: it outranks the
+    # source that does; fallback: the deciding source no longer lists the event;
+    # follow: a more trusted source decides, this one is only recorded.
+    mode: str
+    previous: EventSnapshot | None
+
+
+@dataclass
+class RunResult:
+    outcome: FetchOutcome
+    items: int = 0
+    revisions: int = 0
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None
+    baseline: bool = False
+    deliveries: int = 0
+
+
+class SourceRun:
+    """One run of one source inside one transaction. Used by the pipeline only."""
+
+    def __init__(
+        self,
+        session: Session,
+        source: SourceRow,
+        observed_at: datetime,
+        replay_of: str | None,
+        policy: AlertPolicy | None = None,
+        trust: int = 50,
+    ) -> None:
+        self._policy = policy or AlertPolicy()
+        self._new_changes: list[tuple[ChangeRow, Change]] = []
+        self.trust = trust
+        source.trust = trust
+        self._trusts: dict[int, int] = {source.id: trust}
+        self._s = session
+        self._source = source
+        self.source_name = source.name
+        self.observed_at = observed_at
+        ok_runs = session.scalar(
+            select(func.count())
+            .select_from(FetchRunRow)
+            .where(FetchRunRow.source_id == source.id, FetchRunRow.outcome == FetchOutcome.OK.value)
+        )
+        self.state = RunState(
+            baseline=not ok_runs,
+            last_ok_count=source.last_ok_count,
+            suspicious_streak=source.suspicious_streak,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            moved_url=source.moved_url,
+            disabled_reason=source.disabled_reason,
+        )
+        self._run = FetchRunRow(
+            source_id=source.id,
+            observed_at=observed_at,
+            started_at=_now(),
+            outcome="running",
+            replay_of=replay_of,
+        )
+        session.add(self._run)
+        session.flush()
+        self._known: dict[str, Known] | None = None
+        self.result = RunResult(FetchOutcome.OK, baseline=self.state.baseline)
+
+    def known(self) -> dict[str, Known]:
+        """Every identity of this source with its last stored view (one query)."""
+        if self._known is None:
+            rows = self._s.execute(
+                select(IdentityRow, RevisionRow)
+                .outerjoin(RevisionRow, RevisionRow.id == IdentityRow.last_revision_id)
+                .where(IdentityRow.source_id == self._source.id)
+            ).all()
+            self._known = {
+                ident.source_ref: Known(
+                    ident.id,
+                    ident.event_id,
+                    ident.listed,
+                    snapshot_from(rev, ident.source_ref) if rev else None,
+                )
+                for ident, rev in rows
+            }
+        return self._known
+
+    def plan(self, snap: EventSnapshot) -> Plan:
+        """Which event ``snap`` belongs to (matching a new identity against events other
+        sources know), how this source stands to the event's value, and that value."""
+        known = self.known().get(snap.source_ref)
+        event_id, reason = (known.event_id, None) if known else self._match(snap)
+        if event_id is None:
+            return Plan(known, None, None, "new", None)
+        event = self._s.get_one(EventRow, event_id)
+        owner = event.owner_identity_id
+        mine = known.identity_id if known else None
+        if owner is None or owner == mine:
+            return Plan(known, event_id, reason, "own", known.view if known else None)
+        owner_row = self._s.get_one(IdentityRow, owner)
+        owner_view = self._view_of(owner_row)
+        if self.trust > self._trust_of(owner_row.source_id):
+            return Plan(known, event_id, reason, "takeover", owner_view)
+        if not owner_row.listed:
+            return Plan(known, event_id, reason, "fallback", owner_view)
+        return Plan(known, event_id, reason, "follow", owner_view)
+
+    def _view_of(self, ident: IdentityRow) -> EventSnapshot | None:
+        if ident.last_revision_id is None:
+            return None
+        return snapshot_from(self._s.get_one(RevisionRow, ident.last_revision_id), ident.source_ref)
+
+    def _trust_of(self, source_id: int) -> int:
+        if source_id not in self._trusts:
+            self._trusts[source_id] = self._s.get_one(SourceRow, source_id).trust
+        return self._trusts[source_id]
+
+    def _match(self, snap: EventSnapshot) -> tuple[int | None, str | None]:
+        """An event another source already knows that ``snap`` is, or (None, None)."""
+        from tracker.matching import NEAR, Candidate, best_match
+
+        mine = select(IdentityRow.event_id).where(IdentityRow.source_id == self._source.id)
+        same_ref = self._s.scalar(
+            select(IdentityRow.event_id)
+            .where(IdentityRow.source_ref == snap.source_ref, IdentityRow.source_id != self._source.id)
+            .where(IdentityRow.event_id.not_in(mine))
+            .limit(1)
+        )
+        query = select(EventRow).where(EventRow.kind == snap.kind.value, EventRow.id.not_in(mine))
+        if same_ref is None and snap.when.known:
+            assert snap.when.earliest and snap.when.latest
+            query = query.where(
+                or_(
+                    EventRow.earliest.is_(None),
+                    (EventRow.earliest < snap.when.latest + NEAR)
+                    & (EventRow.latest > snap.when.earliest - NEAR),
+                )
+            )
+        elif same_ref is not None:
+            query = query.where(EventRow.id == same_ref)
+        events = list(self._s.scalars(query.limit(500)))
+        if not events:
+            return None, None
+        refs: dict[int, set[str]] = {}
+        for event_id, ref in self._s.execute(
+            select(IdentityRow.event_id, IdentityRow.source_ref).where(
+                IdentityRow.event_id.in_([e.id for e in events])
+            )
+        ):
+            refs.setdefault(event_id, set()).add(ref)
+        candidates = [Candidate(event_from(e), frozenset(refs.get(e.id, ()))) for e in events]
+        found = best_match(snap, candidates)
+        return (found[0].id, found[1]) if found else (None, None)
+
+    def write(
+        self, snap: EventSnapshot, changes: list[Change], plan: Plan | None = None, governs: bool = True
+    ) -> None:
+        """Store ``snap`` as a new revision (it differs from the last view) and its changes.
+
+        The event's current value follows ``snap`` only when this source ``governs`` it;
+        otherwise the revision is kept, marked when it disagrees with that value."""
+        plan = plan or self.plan(snap)
+        known = plan.known
+        if known is None:
+            if plan.event_id is None:
+                event = EventRow(created_at=self.observed_at, updated_at=self.observed_at, listed=True)
+                self._apply_event(event, snap)
+                self._s.add(event)
+                self._s.flush()
+            else:
+                event = self._s.get_one(EventRow, plan.event_id)
+            ident = IdentityRow(
+                source_id=self._source.id,
+                source_ref=snap.source_ref,
+                event_id=event.id,
+                first_seen=self.observed_at,
+                last_seen=self.observed_at,
+                listed=True,
+                match_reason=plan.reason,
+            )
+            self._s.add(ident)
+            self._s.flush()
+            known = Known(ident.id, event.id, True, None)
+            self.known()[snap.source_ref] = known
+        else:
+            event = self._s.get_one(EventRow, known.event_id)
+        current_when = when_from(event)
+        if governs:
+            self._apply_event(event, snap)
+            event.owner_identity_id = known.identity_id
+            event.updated_at = self.observed_at
+        revision = RevisionRow(
+            event_id=known.event_id,
+            identity_id=known.identity_id,
+            fetch_run_id=self._run.id,
+            observed_at=self.observed_at,
+            disagrees=not governs and current_when != snap.when,
+            **snapshot_columns(snap),
+        )
+        self._s.add(revision)
+        self._s.flush()
+        ident_row = self._s.get_one(IdentityRow, known.identity_id)
+        ident_row.last_revision_id = revision.id
+        ident_row.last_seen = self.observed_at
+        ident_row.listed = True
+        known.view, known.listed = snap, True
+        self.result.revisions += 1
+        for change in changes:
+            self._add_change(known, change, revision.id)
+
+    def seen(self, ref: str, changes: list[Change] | None = None) -> None:
+        """The identity is in this fetch with no field changed."""
+        known = self.known()[ref]
+        ident = self._s.get_one(IdentityRow, known.identity_id)
+        ident.last_seen = self.observed_at
+        if not known.listed:
+            ident.listed = known.listed = True
+            self._s.get_one(EventRow, known.event_id).listed = True
+        for change in changes or []:
+            self._add_change(known, change, None)
+
+    def drop(self, ref: str, change: Change | None) -> None:
+        """The identity left the source's complete list. The event stays listed while
+        another source lists it (which then decides its value); otherwise it is dropped."""
+        known = self.known()[ref]
+        ident = self._s.get_one(IdentityRow, known.identity_id)
+        ident.listed = known.listed = False
+        event = self._s.get_one(EventRow, known.event_id)
+        others = [
+            i
+            for i in self._s.scalars(
+                select(IdentityRow).where(IdentityRow.event_id == event.id, IdentityRow.listed.is_(True))
+            )
+            if i.id != ident.id
+        ]
+        if others:
+            return  # still listed elsewhere; the value stays until another source moves it
+        event.listed = False
+        if change is not None and event.owner_identity_id in (None, ident.id):
+            self._add_change(known, change, None)
+
+    def _apply_event(self, event: EventRow, snap: EventSnapshot) -> None:
+        """The event takes ``snap``'s value; a field the source does not give keeps its value."""
+        event.kind = snap.kind.value
+        event.title = snap.title
+        event.type = snap.type or event.type
+        event.provider = snap.provider or event.provider
+        event.vehicle = snap.vehicle or event.vehicle
+        event.mission = snap.mission or event.mission
+        event.site = snap.site or event.site
+        event.status = snap.status or event.status
+        event.listed = True
+        for key, value in when_columns(snap.when).items():
+            setattr(event, key, value)
+
+    def _add_change(self, known: Known, change: Change, revision_id: int | None) -> None:
+        columns = {}
+        if change.old_when is not None:
+            columns.update(when_columns(change.old_when, "old_"))
+        if change.new_when is not None:
+            columns.update(when_columns(change.new_when, "new_"))
+        row = ChangeRow(
+            event_id=known.event_id,
+            identity_id=known.identity_id,
+            revision_id=revision_id,
+            fetch_run_id=self._run.id,
+            observed_at=self.observed_at,
+            kind=change.kind.value,
+            detail=change.detail,
+            old_status=change.old_status,
+            new_status=change.new_status,
+            **columns,
+        )
+        self._s.add(row)
+        self._new_changes.append((row, change))
+        self.result.changes.append(change)
+
+    def moved(self, url: str) -> None:
+        """The server moved the source for good: fetch ``url`` from now on."""
+        self._source.moved_url = url
+
+    def disable(self, reason: str) -> None:
+        """The server says the source is gone: stop polling it until the config changes."""
+        self._source.disabled_reason = reason
+
+    def finish(
+        self,
+        outcome: FetchOutcome,
+        *,
+        items: int = 0,
+        http_status: int | None = None,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> RunResult:
+        run, source = self._run, self._source
+        run.outcome = outcome.value
+        run.items = items
+        run.http_status = http_status
+        run.error = error
+        run.revisions = self.result.revisions
+        run.changes = len(self.result.changes)
+        run.baseline = self.state.baseline and outcome is FetchOutcome.OK
+        run.duration_ms = int((_now() - run.started_at).total_seconds() * 1000)
+        if outcome is FetchOutcome.OK:
+            self._s.flush()
+            # The alerts are written in the same transaction as their changes: both land or neither.
+            self.result.deliveries = enqueue_for_changes(self._s, self._new_changes, self._policy, _now())
+            source.last_ok_count = items
+            source.suspicious_streak = 0
+            if etag or last_modified:
+                source.etag, source.last_modified = etag, last_modified
+        elif outcome is FetchOutcome.SUSPICIOUS_DROP:
+            source.suspicious_streak += 1
+        self.result.outcome, self.result.items, self.result.error = outcome, items, error
+        return self.result
