@@ -39,11 +39,11 @@ import calendar
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tracker.extract_names import EVENTS, MISSIONS, VEHICLES, Namer
 from tracker.models import Precision, TimeSpec
 from tracker.timespec import utc
 from tracker.timetext import parse_text
@@ -131,102 +131,6 @@ def _mask_parens(sentence: str) -> str:
 
 # ---- names -------------------------------------------------------------------
 
-_Namer = Callable[[re.Match[str]], str]
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-
-def _fixed(name: str) -> _Namer:
-    return lambda _m: name
-
-
-def _pattern(template: str) -> _Namer:
-    return lambda m: template.format(*m.groups())
-
-
-_VEHICLES: list[tuple[re.Pattern[str], _Namer]] = [
-    (re.compile(p), n)
-    for p, n in [
-        (r"\bStarship\s+(?:serial\s+number\s+|SN\s?)(\d+)", _pattern("Starship SN{0}")),
-        (r"\bSN(\d{1,2})\b", _pattern("Starship SN{0}")),
-        (r"\bBooster\s+(\d+)\b", _pattern("Super Heavy Booster {0}")),
-        (r"\bSoyuz[- ]5\b|\bBaiterek\b", _fixed("Soyuz-5")),  # Baiterek: the Soyuz-5 project/complex
-        (r"\bSoyuz[- ]2\.1([abv])\b(?:/Fregat(?:-M)?)?", _pattern("Soyuz-2.1{0}")),
-        (r"\bFalcon\s?9\b", _fixed("Falcon 9")),
-        (r"\bFalcon Heavy\b", _fixed("Falcon Heavy")),
-        (r"\bNew Glenn\b", _fixed("New Glenn")),
-        (r"\bNew Shepard\b", _fixed("New Shepard")),
-        (r"\bSLS\b|\bSpace Launch System\b", _fixed("SLS")),
-        (r"\bVulcan(?: Centaur)?\b", _fixed("Vulcan")),
-        (r"\bAtlas V\b", _fixed("Atlas V")),
-        (r"\bDelta IV Heavy\b", _fixed("Delta IV Heavy")),
-        (r"\bElectron\b", _fixed("Electron")),
-        (r"\bNeutron\b", _fixed("Neutron")),
-        (r"\bAriane\s?([56])\b", _pattern("Ariane {0}")),
-        (r"\bVega[- ]C\b", _fixed("Vega-C")),
-        (r"\bH3\b", _fixed("H3")),
-        (r"\bH-IIA\b", _fixed("H-IIA")),
-        (r"\bPSLV\b", _fixed("PSLV")),
-        (r"\bGSLV\b", _fixed("GSLV")),
-        (r"\bLVM3\b", _fixed("LVM3")),
-        (r"\bLong March[- ](\d+[A-Z]?)\b", _pattern("Long March {0}")),
-        (r"\bAngara(?:-A5)?\b", _fixed("Angara")),
-        (r"\bProton(?:-M)?\b", _fixed("Proton")),
-        (r"\bSpectrum\b", _fixed("Spectrum")),
-        (r"\bAntares\b", _fixed("Antares")),
-        (r"\bStarliner\b", _fixed("Starliner")),
-        (r"\bDream Chaser\b", _fixed("Dream Chaser")),
-        (r"\bSuper Heavy\b", _fixed("Super Heavy")),
-        (r"\bStarship\b(?! Flight)", _fixed("Starship")),
-    ]
-]
-_MISSIONS: list[tuple[re.Pattern[str], _Namer]] = [
-    (re.compile(p), n)
-    for p, n in [
-        (r"\bInspiration\s?4\b", _fixed("Inspiration4")),
-        (r"\bPolaris Dawn\b", _fixed("Polaris Dawn")),
-        (r"\bArtemis\s+(I{1,3}|IV)\b", _pattern("Artemis {0}")),
-        (r"\bArtemis\s+([1-4])\b", lambda m: f"Artemis {_ROMAN[m[1]]}"),
-        (r"\bCrew-(\d+)\b", _pattern("Crew-{0}")),
-        (r"\bAx(?:iom)?-(\d+)\b", _pattern("Ax-{0}")),
-        (r"\bNG-(\d+)\b", _pattern("NG-{0}")),
-        (r"\b(Progress|Soyuz) MS-(\d+)\b", _pattern("{0} MS-{1}")),
-        (r"\bCRS-(\d+)\b", _pattern("CRS-{0}")),
-        (r"\bStarlink(?: Group)? (\d+-\d+|\d+)\b", _pattern("Starlink {0}")),
-        (r"\bCAS500-(\d)\b", _pattern("CAS500-{0}")),
-        (r"\b(Shenzhou|Tianzhou|Chang['’]e)[- ](\d+)\b", _pattern("{0}-{1}")),
-        (r"\b(Transporter|Bandwagon|NROL|USSF)-(\d+)\b", _pattern("{0}-{1}")),
-        (r"\b(?:Starship )?Flight (\d+)\b", _pattern("Starship Flight {0}")),
-        (r"\bGaganyaan\b", _fixed("Gaganyaan")),
-        (r"\bEuropa Clipper\b", _fixed("Europa Clipper")),
-    ]
-]
-
-_EVENTS: list[tuple[str, re.Pattern[str]]] = [
-    (kind, re.compile(p, re.I))
-    for kind, p in [
-        ("wet dress rehearsal", r"\bwet[- ]dress(?: rehearsal)?\b|\bWDR\b"),
-        ("static fire", r"\bstatic[- ]fires?\b|\bhot[- ]?fires?\b"),
-        (
-            "rollout",
-            r"\broll(?:-| )?outs?\b|\brolled out\b|\brolling out\b|\btransport(?:ation)?\b(?= of| to)"
-            r"|\bmov(?:e|es|ed|ing)\b[^.;]{0,40}?\bto (?:the )?(?:launch )?pad\b"
-            r"|\bhauls?\b[^.;]{0,60}?\bto (?:the )?pad\b|\bleaves? the vehicle assembly building\b",
-        ),
-        ("undocking", r"\bundock(?:ing|s|ed)?\b"),
-        ("docking", r"\bdock(?:ing|s|ed)?\b|\bberthing\b"),
-        ("spacewalk", r"\bspace ?walks?\b|\bEVA\b"),
-        ("landing", r"\blanding\b|\bsplash ?down\b"),
-        (
-            "launch",
-            r"\blaunch(?:es|ed|ing)?\b(?! (?:vehicle|complex|pad|site|services?|provider|contract|rate"
-            r"|cadence|manifest|tower|mount|control|director|operator|compan|market|facilit|infrastructure"
-            r"|campaign|preview|roundup|team|industry|sector))"
-            r"|\blift(?:-| )?off\b|\bblast(?:s|ed)?[- ]off\b|\bflights?\b|\bdebut\b|\bmaiden\b|\bfly\b"
-            r"|\bflies\b|\bmission\b",
-        ),
-    ]
-]
-
 
 @dataclass(frozen=True)
 class _Mention:
@@ -234,7 +138,7 @@ class _Mention:
     name: str
 
 
-def _names(sentence: str, table: list[tuple[re.Pattern[str], _Namer]]) -> list[_Mention]:
+def _names(sentence: str, table: list[tuple[re.Pattern[str], Namer]]) -> list[_Mention]:
     """Non-overlapping name mentions, longest first at each place."""
     found = sorted(
         ((m.start(), -len(m[0]), m.end(), namer(m)) for p, namer in table for m in p.finditer(sentence)),
@@ -250,7 +154,7 @@ def _names(sentence: str, table: list[tuple[re.Pattern[str], _Namer]]) -> list[_
 
 def _events(masked: str) -> list[_Mention]:
     return sorted(
-        (_Mention(m.start(), kind) for kind, p in _EVENTS for m in p.finditer(masked)), key=lambda m: m.start
+        (_Mention(m.start(), kind) for kind, p in EVENTS for m in p.finditer(masked)), key=lambda m: m.start
     )
 
 
@@ -568,7 +472,7 @@ def _subject(
 
 def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Context) -> list[_Draft]:
     masked = _mask_parens(sentence)
-    vehicles, missions = _names(sentence, _VEHICLES), _names(sentence, _MISSIONS)
+    vehicles, missions = _names(sentence, VEHICLES), _names(sentence, MISSIONS)
     events = _events(masked)
     drafts: dict[tuple[str | None, str | None, str | None], _Draft] = {}
 
@@ -669,7 +573,7 @@ def _topic(sentences: list[str]) -> _Context:
     counts: Counter[tuple[str, str]] = Counter()
     first: dict[tuple[str, str], int] = {}
     for sentence in sentences:
-        for kind, table in (("vehicle", _VEHICLES), ("mission", _MISSIONS)):
+        for kind, table in (("vehicle", VEHICLES), ("mission", MISSIONS)):
             for mention in _names(sentence, table):
                 key = (kind, mention.name)
                 counts[key] += 1
