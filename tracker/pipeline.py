@@ -72,11 +72,12 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
         if snap.source_ref in seen:
             continue
         seen.add(snap.source_ref)
-        plan = run.plan(snap)
-        own = plan.known.view if plan.known else None
+        mine = known.get(snap.source_ref)
+        own = mine.view if mine else None
         if own is not None and own.fields() == snap.fields():
-            run.seen(snap.source_ref)
+            run.seen(snap.source_ref)  # unchanged: no event lookups on this, the common path
             continue
+        plan = run.plan(snap)
         changes, governs = decide(plan, own, snap)
         run.write(snap, [] if state.baseline else changes, plan, governs)
     if parsed.complete:

@@ -64,6 +64,7 @@ def enqueue_for_changes(
     if not subscribers:
         return 0
     events: dict[int, EventRecord] = {}
+    policies = {sub.id: policy.with_overrides(sub.policy) for sub in subscribers}
     created = 0
     for row, change in pending:
         if row.event_id not in events:
@@ -72,7 +73,7 @@ def enqueue_for_changes(
         for sub in subscribers:
             if event.id in sub.muted or not follows_event(sub.follows, event):
                 continue
-            own = policy.with_overrides(sub.policy)
+            own = policies[sub.id]
             if not worth_alert(change, own, row.observed_at):
                 continue
             for channel in sub.channels:
@@ -142,9 +143,11 @@ class Outbox:
         """Create the reminders that are due now and cancel those whose date moved."""
         created = 0
         with self._store._session() as s:
-            subscribers = [sub for sub in load_subscribers(s) if policy.with_overrides(sub.policy).reminders]
+            everyone = load_subscribers(s)
+            leads = {sub.id: policy.with_overrides(sub.policy).reminders for sub in everyone}
+            subscribers = [sub for sub in everyone if leads[sub.id]]
             longest = max(
-                (max(policy.with_overrides(sub.policy).reminders) for sub in subscribers),
+                (max(leads[sub.id]) for sub in subscribers),
                 default=timedelta(0),
             )
             candidates = (
@@ -163,7 +166,7 @@ class Outbox:
                 for sub in subscribers:
                     if event.id in sub.muted or not follows_event(sub.follows, event):
                         continue
-                    for lead in policy.with_overrides(sub.policy).reminders:
+                    for lead in leads[sub.id]:
                         if not reminder_due(lead, event.when, now):
                             continue
                         created += self._add_reminder(s, sub, event, lead, now)
