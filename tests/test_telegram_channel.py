@@ -263,7 +263,8 @@ def test_a_burst_to_1000_chats_never_exceeds_the_rates(fake: FakeTelegram) -> No
     rates = fake.max_rates()
     assert rates["global"] <= 400 and rates["chat"] <= 1 and rates["group"] <= 3, rates
     assert len(fake.messages()) == len(plan) == 1060
-    assert rates["global"] >= 200 and rates["group"] == 3  # the limiter lets the allowed rate through
+    # How close the limiter comes to the allowed rate depends on this machine's speed: that is measured
+    # in scripts/bench and checked with a fake clock in test_rate_limiter_windows_with_a_fake_clock.
     print(f"burst: {len(plan)} messages in {elapsed:.2f} s, max at the fake {rates}")
 
 
