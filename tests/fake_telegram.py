@@ -173,14 +173,23 @@ class FakeTelegram:
 
     def user_says(self, chat_id: int, text: str, *, user_id: int | None = None) -> None:
         """A user sends ``text`` (a leading /command gets its bot_command entity, as from Telegram)."""
-        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Ada"}
-        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
-        chat.update({"first_name": "Ada"} if chat_id > 0 else {"title": "Launch fans"})
-        message: dict[str, Any] = {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()),
-                                   "chat": chat, "from": user, "text": text}  # fmt: skip
+        message = self._message(chat_id, user_id, text=text)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.push({"message": message})
+
+    def user_shares_location(self, chat_id: int, latitude: float, longitude: float) -> None:
+        """A user shares a location (the paperclip → Location in Telegram)."""
+        self.push(
+            {"message": self._message(chat_id, None, location={"latitude": latitude, "longitude": longitude})}
+        )
+
+    def _message(self, chat_id: int, user_id: int | None, **content: Any) -> dict[str, Any]:
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Ada"}
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        chat.update({"first_name": "Ada"} if chat_id > 0 else {"title": "Launch fans"})
+        return {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()), "chat": chat,
+                "from": user, **content}  # fmt: skip
 
     def press(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None) -> str:
         """A user presses an inline button with callback ``data`` under message ``message_id``."""

@@ -19,6 +19,7 @@ from tracker.bot import build_application
 from tracker.bot.common import Deps
 from tracker.bot.runner import BotRunner
 from tracker.dispatch import Dispatcher
+from tracker.geozone import zone_at
 from tracker.models import ChannelKind, EventKind, Precision
 from tracker.notify.telegram import TelegramChannel
 from tracker.pipeline import replay
@@ -99,6 +100,25 @@ def test_follow_falcon_9_and_get_one_alert_in_my_time_zone(bot: Bot) -> None:
     assert text.splitlines()[1] == "2020-11-14 19:49:50 EST → 2020-11-15 19:27 EST"
     assert alerts[0].params["parse_mode"] == "HTML"
     assert bot.store.outbox.counts() == {"sent": 1}
+
+
+def test_a_shared_location_sets_the_time_zone(bot: Bot) -> None:
+    bot.ask(USER, "/start")
+    before = len(bot.fake.messages(USER))
+    bot.fake.user_shares_location(USER, 45.92, 63.34)  # Baikonur Cosmodrome
+    bot.fake.wait_for(lambda: len(bot.fake.messages(USER)) > before)
+    assert "Times are now shown in Asia/Qyzylorda" in (bot.fake.messages(USER)[-1].text or "")
+    assert bot.store.subscriptions.get(f"tg:{USER}").timezone == "Asia/Qyzylorda"
+    bot.fake.user_shares_location(USER, 28.56, -80.58)  # Cape Canaveral
+    bot.fake.wait_for(lambda: "America/New_York" in (bot.fake.messages(USER)[-1].text or ""))
+    assert bot.store.subscriptions.get(f"tg:{USER}").timezone == "America/New_York"
+
+
+def test_zone_at_places_and_bad_points() -> None:
+    assert zone_at(48.85, 2.35) == "Europe/Paris"
+    assert zone_at(5.24, -52.77) == "America/Cayenne"  # Kourou
+    assert zone_at(-40.0, -150.0) == "Etc/GMT+10"  # at sea: the nautical zone
+    assert zone_at(95.0, 0.0) is None and zone_at(0.0, 200.0) is None
 
 
 def test_group_commands_with_the_bot_name(bot: Bot) -> None:

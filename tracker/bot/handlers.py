@@ -28,6 +28,7 @@ from tracker.bot.common import (
 from tracker.bot.views import esc
 from tracker.errors import UserError
 from tracker.follows import describe, follows_event, matches, parse_filter
+from tracker.geozone import zone_at
 from tracker.models import ChannelKind, Follow
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.store.outbox import zone_of
@@ -195,22 +196,35 @@ async def timezone(update: Update, context: Context) -> None:
     args = args_of(context)
     if not args:
         await reply(
-            update, f"Your time zone is {esc(sub.timezone)}. Change it with e.g. /timezone Europe/Paris"
+            update,
+            f"Your time zone is {esc(sub.timezone)}. Change it with e.g. /timezone Europe/Paris, "
+            "or share a location.",
         )
         return
-    name = args[0]
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"unknown time zone {name!r}: use an Area/City name such as Europe/Paris") from None
-    await call(deps(context).store.subscriptions.set_timezone, sub.name, name)
-    now = deps(context).clock().astimezone(zone)
-    await reply(update, f"Times are now shown in {esc(name)} (it is {now:%H:%M} there).")
+    await _set_zone(update, context, sub.name, args[0])
 
 
 @guarded
 async def location(update: Update, context: Context) -> None:
-    await reply(update, "I cannot read a time zone from a location yet: send e.g. /timezone Europe/Berlin")
+    """A shared location sets the time zone: looked up offline (tzfpy), so no coordinates leave the machine."""
+    sub = await need_subscriber(update, context)
+    message = update.effective_message
+    if sub is None or message is None or message.location is None:
+        return
+    name = zone_at(message.location.latitude, message.location.longitude)
+    if name is None:
+        raise UserError("I cannot tell the time zone of that place: send e.g. /timezone Europe/Berlin")
+    await _set_zone(update, context, sub.name, name)
+
+
+async def _set_zone(update: Update, context: Context, subscriber: str, name: str) -> None:
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"unknown time zone {name!r}: use an Area/City name such as Europe/Paris") from None
+    await call(deps(context).store.subscriptions.set_timezone, subscriber, name)
+    now = deps(context).clock().astimezone(zone)
+    await reply(update, f"Times are now shown in {esc(name)} (it is {now:%H:%M} there).")
 
 
 @guarded

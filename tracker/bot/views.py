@@ -27,7 +27,7 @@ HELP = """<b>Launch tracker</b>: alerts when a launch or an event you follow mov
 /upcoming [filter] — everything coming, optionally filtered
 /history <i>event</i> — every date an event had, its slips and total delay
 /changes [hours] — what moved recently (default 24)
-/timezone <i>Area/City</i> — e.g. <code>/timezone Europe/Paris</code> (shared locations are not read yet)
+/timezone <i>Area/City</i> — e.g. <code>/timezone Europe/Paris</code> or share a location
 /digest on|off|HH:MM — a daily summary at that local time
 /mute <i>event</i>, /unmute — silence one event
 /stop — forget this chat"""
