@@ -4,6 +4,7 @@ stopped and started again on the same port to play an outage."""
 from __future__ import annotations
 
 import socket
+import ssl
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -40,12 +41,18 @@ class Sink:
 
 
 class SmtpServer:
-    """``start``/``stop`` any number of times on one port; ``users`` turns on AUTH LOGIN/PLAIN."""
+    """``start``/``stop`` any number of times on one port; ``users`` turns on AUTH LOGIN/PLAIN.
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    ``security`` "starttls" offers (and requires) STARTTLS, "tls" speaks TLS from the first byte,
+    both with ``tls``, a server context whose certificate the test's CA signed."""
+
+    def __init__(self, users: dict[str, str] | None = None, *, security: str = "none",
+                 tls: ssl.SSLContext | None = None) -> None:  # fmt: skip
         self.port = free_port()
         self.sink = Sink()
         self.users = users
+        self.security = security
+        self.tls = tls
         self._controller: Controller | None = None
 
     def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -57,7 +64,13 @@ class SmtpServer:
     def start(self) -> None:
         kwargs: dict[str, Any] = {}
         if self.users is not None:
-            kwargs = {"authenticator": self._auth, "auth_require_tls": False}
+            # With STARTTLS, AUTH is refused before the upgrade. aiosmtpd does not count implicit TLS
+            # as TLS for that check, so it is off there (every byte is encrypted anyway).
+            kwargs = {"authenticator": self._auth, "auth_require_tls": self.security == "starttls"}
+        if self.security == "starttls":
+            kwargs.update(tls_context=self.tls, require_starttls=True)
+        elif self.security == "tls":
+            kwargs.update(ssl_context=self.tls)
         self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **kwargs)
         self._controller.start()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import trustme
 from click.testing import CliRunner
 from pydantic import ValidationError
 
@@ -23,7 +25,7 @@ from tests.smtp_server import SmtpServer
 from tests.snapshots import apply, snap
 from tracker.cli_common import App
 from tracker.cli_digest import digest_group
-from tracker.config import AlertsSection, EmailSection
+from tracker.config import AlertsSection, EmailSection, load_config
 from tracker.dispatch import Dispatcher
 from tracker.errors import ConfigError
 from tracker.follows import parse_filter
@@ -289,6 +291,57 @@ def test_refused_login_is_a_permanent_failure_with_a_clear_error(store, caplog):
         assert stats.sent == 2 and len(smtp.sink.messages) == 2
     finally:
         smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_and_login_with_a_private_ca(store, tmp_path, tls_ca, security):
+    """STARTTLS (587) and implicit TLS (465) with a login; the STARTTLS server refuses AUTH in clear,
+    so the login happened inside TLS. The certificate is checked against the CA named by ``ca_file``."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(ca_file))
+    smtp = SmtpServer(users={"tracker": "right"}, security=security, tls=server_context)
+    smtp.start()
+    try:
+        clock = Clock(DIGEST_AT)
+        untrusted = dispatcher(store, smtp.port, clock, security=security, username="tracker").run_once()
+        assert (untrusted.sent, untrusted.dead) == (0, 2) and smtp.sink.messages == []
+        assert "TLS certificate of 127.0.0.1" in untrusted.errors[0] and "not trusted" in untrusted.errors[0]
+        store.outbox.retry_dead(clock.now)  # the operator sets ca_file
+        stats = dispatcher(store, smtp.port, clock, security=security, username="tracker",
+                           ca_file=str(ca_file)).run_once()  # fmt: skip
+        assert (stats.sent, stats.dead, stats.retried) == (2, 0, 0)
+        assert sorted(rcpt[0] for _, rcpt in smtp.sink.envelopes) == ["paris@example.org", "zoe@example.org"]
+    finally:
+        smtp.stop()
+
+
+def test_plain_smtp_to_a_server_that_requires_starttls_is_a_clear_permanent_error(store, tls_ca):
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    smtp = SmtpServer(security="starttls", tls=server_context)
+    smtp.start()
+    try:
+        stats = dispatcher(store, smtp.port, Clock(DIGEST_AT)).run_once()
+        assert (stats.sent, stats.dead) == (0, 2) and "530" in stats.errors[0]
+    finally:
+        smtp.stop()
+
+
+def test_ca_file_must_exist_and_is_relative_to_the_config(tmp_path):
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "ok.toml").write_text('[email]\nfrom_address = "t@example.org"\nca_file = "ca.pem"\n')
+    assert load_config(tmp_path / "ok.toml").email.ca_file == str(tmp_path / "ca.pem")
+    (tmp_path / "bad.toml").write_text('[email]\nca_file = "missing.pem"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "bad.toml")
+    assert "email.ca_file" in str(err.value) and "no such file" in str(err.value)
 
 
 def test_nothing_to_say_sends_no_email_unless_configured(store, server):

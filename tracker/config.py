@@ -233,6 +233,7 @@ class EmailSection(BaseModel):
     token_secret_env: str = "TRACKER_TOKEN_SECRET"
     send_empty: bool = False
     timeout_seconds: float = Field(default=30.0, gt=0)
+    ca_file: str = ""
 
     @field_validator("password_env", "token_secret_env")
     @classmethod
@@ -242,6 +243,13 @@ class EmailSection(BaseModel):
                 "env_name", "should be the NAME of an environment variable, e.g. 'TRACKER_SMTP_PASSWORD'"
             )
         return value
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise PydanticCustomError("ca_file", "no such file: {path}", {"path": value})
+        return str(Path(value).expanduser()) if value else value
 
     @field_validator("from_address")
     @classmethod
@@ -519,11 +527,11 @@ def _validate(
             raw[section] = {**raw.get(section, {}), key: value}
             from_env[(section, key)] = var
 
-    tracker = raw.get("tracker")
-    if base is not None and isinstance(tracker, dict) and isinstance(tracker.get("data_dir"), str):
-        data_dir = tracker["data_dir"]
-        if data_dir:  # relative to the config file, not to wherever the tracker was started
-            raw["tracker"] = {**tracker, "data_dir": str(base / Path(data_dir).expanduser())}
+    if base is not None:  # paths are relative to the config file, not to wherever the tracker was started
+        for section, key in (("tracker", "data_dir"), ("email", "ca_file")):
+            table = raw.get(section)
+            if isinstance(table, dict) and isinstance(table.get(key), str) and table[key]:
+                raw[section] = {**table, key: str(base / Path(table[key]).expanduser())}
 
     problems: list[tuple[Loc, str]] = []
     unchecked: set[int] = set()  # sources whose options were checked (and failed) here

@@ -190,7 +190,8 @@ class EmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        # A private CA (a self-hosted relay) is added to the system's trust, never replaces checking.
+        context = ssl.create_default_context(cafile=s.ca_file or None)
         smtp: smtplib.SMTP
         if s.security == "tls":
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
