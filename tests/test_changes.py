@@ -7,12 +7,12 @@ by hand with `span`/`between` so that each case states exactly what it compares.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.changes import classify_time, describe_delta, detect, format_duration
-from tracker.models import ChangeKind, EventKind, EventSnapshot, Precision, TimeSpec
+from tracker.changes import classify_time, describe_delta, detect, format_duration, total_delay
+from tracker.models import ChangeKind, ChangeRecord, EventKind, EventSnapshot, Precision, TimeSpec
 from tracker.timespec import between, span
 
 
@@ -167,7 +167,6 @@ def test_describe_delta(old: TimeSpec, new: TimeSpec, detail: str):
 
 
 def test_format_duration_hours_without_minutes():
-    from datetime import timedelta
 
     assert format_duration(timedelta(hours=-5)) == "-5 h"
     assert format_duration(timedelta(days=10)) == "+10 d"
@@ -273,3 +272,28 @@ def test_detect_window_and_status_with_t0_kept():
     wider = (t(2026, 4, 19, 10, 0), NG3_WINDOW[1])
     changes = detect(snap(NG3, "tbc", window=NG3_WINDOW), snap(NG3, "go", window=wider))
     assert [c.kind for c in changes] == [ChangeKind.STATUS, ChangeKind.WINDOW]
+
+
+def test_total_delay_adds_up_moves_not_refinements() -> None:
+    """Falcon Heavy USSF-44 on Wikipedia: "NET 2022" → "NET October 2022" (firmed) → "late October"
+    (slip) → "31 October 10:44" (firmed) → "1 November 13:40" (slip). Only the slips move it."""
+    values = [
+        (ChangeKind.FIRMED, span(t(2022, 1, 1), Precision.YEAR), span(t(2022, 10, 1), Precision.MONTH)),
+        (ChangeKind.SLIP, span(t(2022, 10, 1), Precision.MONTH), between(t(2022, 10, 21), t(2022, 11, 1), Precision.DAY)),
+        (ChangeKind.FIRMED, between(t(2022, 10, 21), t(2022, 11, 1), Precision.DAY), minute(2022, 10, 31, 10, 44)),
+        (ChangeKind.SLIP, minute(2022, 10, 31, 10, 44), minute(2022, 11, 1, 13, 40)),
+        (ChangeKind.STATUS, None, None),
+    ]  # fmt: skip
+    records = [
+        ChangeRecord(
+            i, 1, "Falcon Heavy | USSF-44", kind, t(2022, 9, 1), "wikipedia", "ref", old, new, None, None
+        )
+        for i, (kind, old, new) in enumerate(values)
+    ]
+    assert total_delay(records) == timedelta(days=20) + timedelta(hours=26, minutes=56)
+    assert total_delay(records[:1]) is None and total_delay([]) is None
+    advance = ChangeRecord(9, 1, "x", ChangeKind.ADVANCE, t(2022, 9, 1), "s", "r",
+                           minute(2022, 11, 2, 0, 0), minute(2022, 11, 1, 13, 40), None, None)  # fmt: skip
+    assert total_delay([records[3], advance]) == timedelta(hours=26, minutes=56) - timedelta(
+        hours=10, minutes=20
+    )

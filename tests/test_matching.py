@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import corpus_dir
-from tracker.matching import Candidate, best_match, names, similarity, vehicles_compatible
+from tracker.matching import Candidate, best_match, names, renames, similarity, vehicles_compatible
 from tracker.models import ChangeKind, EventKind, EventRecord, EventSnapshot, Precision
 from tracker.pipeline import replay, stamp_of
 from tracker.sources import build_source
@@ -58,6 +58,47 @@ def record(title, *, vehicle=None, when=None, kind=EventKind.LAUNCH, type_="laun
 )  # fmt: skip
 def test_matching_rules(new, known, same):
     assert (similarity(new, known) is not None) is same
+
+
+def wiki(ref: str, *, when=None, vehicle="Falcon 9 Block 5"):
+    return snap(ref.split(" | ")[0] + " | " + ref.split(" | ")[-1], vehicle=vehicle, when=when, ref=ref)
+
+
+@pytest.mark.parametrize(
+    ("new", "gone", "expected"),
+    [
+        # The flight number fills in, and the date slipped by two months: one item.
+        (["Ariane 5 ECA | VA259 | Galaxy 35"], ["Ariane 5 ECA |  | Galaxy 35"],
+         {"Ariane 5 ECA | VA259 | Galaxy 35": "Ariane 5 ECA |  | Galaxy 35"}),
+        # The payload count becomes known.
+        (["Falcon 9 Block 5 | Starlink Group 4-20 | Starlink × 51"],
+         ["Falcon 9 Block 5 | Starlink Group 4-20 | Starlink × ?"],
+         {"Falcon 9 Block 5 | Starlink Group 4-20 | Starlink × 51": "Falcon 9 Block 5 | Starlink Group 4-20 | Starlink × ?"}),
+        # A field is emptied again.
+        (["PSLV |  | TDS-01"], ["PSLV | C54 | TDS-01"], {"PSLV |  | TDS-01": "PSLV | C54 | TDS-01"}),
+        # Contradicting ids: another Starlink group, not a rename.
+        (["Falcon 9 Block 5 | Starlink Group 4-20 | Starlink × ?"],
+         ["Falcon 9 Block 5 | Starlink Group 4-36 | Starlink × ?"], {}),
+        # One part filled in, another taken away: not nested, not a rename.
+        (["Long March 2D | 2D-Y75 | Beijing-3B"], ["Long March 2D |  | ASO-S"], {}),
+        # Two new items could be the one that left: ambiguous, so neither.
+        (["Long March 4C | 4C-Y52 | Yaogan 33-02", "Long March 4C | 4C-Y53 | Yaogan 36"], ["Long March 4C |  | "], {}),
+        # Another vehicle took the payload: a different launch for the tracker.
+        (["Falcon 9 Block 5 | F9-181 | Hotbird 13F"], ["Ariane 5 ECA |  | Hotbird 13F"], {}),
+    ],
+)  # fmt: skip
+def test_renames_within_one_source(new, gone, expected):
+    def item(ref):
+        return wiki(ref, vehicle=ref.split(" | ")[0], when=span(T, Precision.MONTH))
+
+    got = renames([item(r) for r in new], [item(r) for r in gone])
+    assert {n: old for n, (old, _) in got.items()} == expected
+
+
+def test_renames_keep_to_nearby_dates():
+    near_ = wiki("F | X1 | Sat", when=span(T + timedelta(days=100), Precision.DAY))
+    far = wiki("F | X1 | Sat", when=span(T + timedelta(days=200), Precision.DAY))
+    assert renames([near_], [wiki("F |  | Sat")]) and not renames([far], [wiki("F |  | Sat")])
 
 
 def test_shared_uuid_wins_and_ties_are_not_guessed():

@@ -6,9 +6,10 @@ change, plus a status change and a window change when those moved too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from tracker.models import Change, ChangeKind, EventSnapshot, Precision, TimeSpec
+from tracker.models import Change, ChangeKind, ChangeRecord, EventSnapshot, Precision, TimeSpec
 
 
 def classify_time(old: TimeSpec, new: TimeSpec) -> ChangeKind | None:
@@ -94,6 +95,22 @@ def delay(old: TimeSpec, new: TimeSpec) -> timedelta | None:
     if old.earliest is None or new.earliest is None:
         return None
     return new.earliest - old.earliest
+
+
+_MOVES = frozenset({ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED})
+
+
+def total_delay(changes: Iterable[ChangeRecord]) -> timedelta | None:
+    """How far an event has moved in all: its slips, advances and retimes added up; None when it
+    never moved. A firmed or loosened value narrows or widens the window without moving it, so
+    "NET 2022" → "October 2022" adds nothing (measured from the first value it would read +9 months)."""
+    moves = [
+        moved
+        for c in changes
+        if c.kind in _MOVES and c.old_when is not None and c.new_when is not None
+        if (moved := delay(c.old_when, c.new_when)) is not None
+    ]
+    return sum(moves, timedelta(0)) if moves else None
 
 
 def describe_delta(old: TimeSpec, new: TimeSpec) -> str:

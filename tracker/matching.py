@@ -39,6 +39,7 @@ _STOP = frozenset(
     }
 )
 NEAR = timedelta(days=10)
+RENAME_NEAR = timedelta(days=120)  # a re-keyed item may also have slipped, by months
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,50 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
     if len(scored) > 1 and scored[1][0][0] == score:
         return None  # two equally good events: do not guess
     return event, reason
+
+
+def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
+    return a <= b or b <= a
+
+
+def _renamed(new: EventSnapshot, old: EventSnapshot, new_ref: Names, old_ref: Names) -> bool:
+    """Could ``old`` be ``new`` under a new id? Only when the new id fills in or drops parts of
+    the old one and never contradicts it ("Atlas V 531 |  | SES-20" → "Atlas V 531 | AV-099 |
+    SES-20", but not "Starlink Group 4-36" → "Starlink Group 4-20")."""
+    if new.kind is not old.kind or (new.type and old.type and new.type != old.type):
+        return False
+    if not vehicles_compatible(new.vehicle, old.vehicle):
+        return False
+    a, b = new_ref.words | new_ref.numbers, old_ref.words | old_ref.numbers
+    if not (a & b and _nested(a, b)):
+        return False
+    return near(new.when, old.when, RENAME_NEAR)
+
+
+def renames(new: list[EventSnapshot], gone: list[EventSnapshot]) -> dict[str, tuple[str, str]]:
+    """Items a source re-keyed between two complete fetches: new ref → (old ref, reason).
+
+    Sources without ids build one from fields that fill in over time (Wikipedia's flight
+    number appears near launch), so an item can vanish under one id while the same item
+    appears under another in the same fetch. Only a one-to-one fit counts: an old id that
+    two new items could be, or a new item that could be two old ids, stays new and dropped."""
+    new_names = {snap.source_ref: names(snap.source_ref) for snap in new}
+    gone_names = {snap.source_ref: names(snap.source_ref) for snap in gone}
+    fits: dict[str, list[str]] = {}
+    claimed: dict[str, int] = {}
+    for snap in new:
+        fits[snap.source_ref] = [
+            old.source_ref
+            for old in gone
+            if _renamed(snap, old, new_names[snap.source_ref], gone_names[old.source_ref])
+        ]
+        for ref in fits[snap.source_ref]:
+            claimed[ref] = claimed.get(ref, 0) + 1
+    return {
+        new_ref: (
+            olds[0],
+            "the same item under a new id (the new id only fills in or drops parts of the old)",
+        )
+        for new_ref, olds in fits.items()
+        if len(olds) == 1 and claimed[olds[0]] == 1
+    }

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
+from tracker.matching import renames
 from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
@@ -67,6 +68,8 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
         message = f"{count} events where the last good fetch had {state.last_ok_count}"
         return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
     known = run.known()
+    if parsed.complete and not state.baseline:
+        _follow_renames(run, parsed.items)
     seen: set[str] = set()
     for snap in parsed.items:
         if snap.source_ref in seen:
@@ -85,6 +88,19 @@ def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -
             if item.listed and ref not in seen:
                 run.drop(ref, None if state.baseline else _departure(item.view, run.observed_at))
     return run.finish(FetchOutcome.OK, items=count, http_status=doc.status, **etag)
+
+
+def _follow_renames(run: SourceRun, items: list[EventSnapshot]) -> None:
+    """Carry identities the source re-keyed over to their new ids (see ``matching.renames``)."""
+    known = run.known()
+    listed = {snap.source_ref for snap in items}
+    new = list({snap.source_ref: snap for snap in reversed(items) if snap.source_ref not in known}.values())
+    gone = [k.view for ref, k in known.items() if k.listed and k.view is not None and ref not in listed]
+    if not new or not gone:
+        return
+    for new_ref, (old_ref, reason) in renames(new, gone).items():
+        log.info("source %s: %r is now %r", run.source_name, old_ref, new_ref)
+        run.rekey(old_ref, new_ref, reason)
 
 
 def decide(plan: Plan, own: EventSnapshot | None, snap: EventSnapshot) -> tuple[list[Change], bool]:

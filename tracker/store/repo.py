@@ -267,20 +267,17 @@ class Store:
             return value
 
     def slip_summary(self, event_id: int) -> tuple[int, float | None]:
-        """How many times the event slipped, and how far it has moved since first seen (seconds)."""
-        from tracker.changes import delay
+        """How many times the event slipped, and how far it has moved in all (seconds)."""
+        from tracker.changes import total_delay
 
         changes = self.changes(event_id=event_id)
         slips = sum(1 for c in changes if c.kind is ChangeKind.SLIP)
-        history = self.history(event_id)
-        if not history:
-            return slips, None
-        moved = delay(history[0].snapshot.when, history[-1].snapshot.when)
+        moved = total_delay(changes)
         return slips, moved.total_seconds() if moved is not None else None
 
     def story(self, event_id: int, change_ids: list[int]) -> Story:
         """What an alert about ``change_ids`` of an event needs to say, as of the last of them."""
-        from tracker.changes import delay
+        from tracker.changes import total_delay
 
         event = self.event(event_id)
         if event is None:
@@ -288,12 +285,10 @@ class Store:
         all_changes = self.changes(event_id=event_id)
         chosen = [c for c in all_changes if c.id in set(change_ids)]
         until = max(change_ids) if change_ids else None
-        slips = sum(1 for c in all_changes if c.kind is ChangeKind.SLIP and (until is None or c.id <= until))
+        so_far = [c for c in all_changes if until is None or c.id <= until]
+        slips = sum(1 for c in so_far if c.kind is ChangeKind.SLIP)
+        total = total_delay(so_far)
         history = self.history(event_id)
-        total = None
-        if history:
-            last_when = next((c.new_when for c in reversed(chosen) if c.new_when is not None), event.when)
-            total = delay(history[0].snapshot.when, last_when)
         source = chosen[-1].source if chosen else (history[-1].source if history else None)
         link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
         checked = self.last_ok(source) if source else None

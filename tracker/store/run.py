@@ -3,7 +3,7 @@ which source decides an event's value, revisions, changes and their alerts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
@@ -258,6 +258,19 @@ class SourceRun:
         self.result.revisions += 1
         for change in changes:
             self._add_change(known, change, revision.id)
+
+    def rekey(self, old_ref: str, new_ref: str, reason: str) -> None:
+        """The source now calls the item ``old_ref`` by ``new_ref``: the identity, its event
+        and its revisions carry on under the new ref, so the next write sees a change, not a new item."""
+        known = self.known().pop(old_ref)
+        ident = self._s.get_one(IdentityRow, known.identity_id)
+        ident.source_ref = new_ref
+        renamed = f"renamed from {old_ref!r}: {reason}"
+        ident.match_reason = f"{ident.match_reason}; {renamed}" if ident.match_reason else renamed
+        self._s.flush()
+        self.known()[new_ref] = known
+        if known.view is not None:
+            known.view = replace(known.view, source_ref=new_ref)
 
     def seen(self, ref: str, changes: list[Change] | None = None) -> None:
         """The identity is in this fetch with no field changed."""
