@@ -21,6 +21,7 @@ from tracker.bot.runner import BotRunner
 from tracker.dispatch import Dispatcher
 from tracker.geozone import zone_at
 from tracker.models import ChannelKind, EventKind, Precision
+from tracker.notify.telegram import Limits as ChannelLimits
 from tracker.notify.telegram import TelegramChannel
 from tracker.pipeline import replay
 from tracker.sources import build_source
@@ -60,10 +61,11 @@ class Bot:
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[Bot]:
     store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
-    # Command answers are not paced by the channel's limiter: let one chat get several quickly.
+    # Answers are paced like alerts; here one chat may get several quickly, so tests run fast.
     deps = Deps(store, frozenset({ADMIN}))
     with FakeTelegram(Limits(chat_count=100)) as fake:
-        runner = BotRunner(build_application(TOKEN, fake.base_url, deps), poll_timeout=1)
+        quick = ChannelLimits(chat_count=100)
+        runner = BotRunner(build_application(TOKEN, fake.base_url, deps, quick), poll_timeout=1)
         runner.start()
         try:
             yield Bot(fake, store, deps)
@@ -100,6 +102,27 @@ def test_follow_falcon_9_and_get_one_alert_in_my_time_zone(bot: Bot) -> None:
     assert text.splitlines()[1] == "2020-11-14 19:49:50 EST → 2020-11-15 19:27 EST"
     assert alerts[0].params["parse_mode"] == "HTML"
     assert bot.store.outbox.counts() == {"sent": 1}
+
+
+def test_answers_in_a_busy_group_keep_to_the_group_limit(tmp_path: Path) -> None:
+    """Eight commands at once in a group whose limit is 3 messages per 1.5 s: every one is
+    answered, and the fake server (which checks sliding windows) sees no limit broken."""
+    store = Store.open(f"sqlite:///{tmp_path / 'busy.db'}")
+    limits = Limits(chat_count=100, group_count=3, group_window=1.5)
+    with FakeTelegram(limits) as fake:
+        strict = ChannelLimits(chat_count=100, group_count=3, group_window=1.5)
+        runner = BotRunner(build_application(TOKEN, fake.base_url, Deps(store, frozenset()), strict),
+                           poll_timeout=1)  # fmt: skip
+        runner.start()
+        try:
+            group = -4300
+            for n in range(8):
+                fake.user_says(group, f"/timezone@launch_tracker_bot {'Mars/Olympus' if n % 2 else ''}")
+            fake.wait_for(lambda: len(fake.messages(group)) >= 8, timeout=15)
+        finally:
+            runner.stop()
+            store.close()
+    assert fake.violations == [] and fake.max_rates()["group"] <= 3
 
 
 def test_a_shared_location_sets_the_time_zone(bot: Bot) -> None:

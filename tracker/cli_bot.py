@@ -53,7 +53,9 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
     setup_logging("DEBUG" if app.verbose else cfg.log.level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, which hold the token
     store = app.store
-    application = build_application(token, section.api_base_url, Deps(store, frozenset(section.admin_ids)))
+    application = build_application(
+        token, section.api_base_url, Deps(store, frozenset(section.admin_ids)), limits_of(section)
+    )
     runner = BotRunner(application, poll_timeout=poll_timeout)
     channel = TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section), store=store)
     dispatcher = Dispatcher(

@@ -186,9 +186,10 @@ class Daemon:
         from tracker.bot import build_application
         from tracker.bot.common import Deps
         from tracker.bot.runner import BotRunner
+        from tracker.notify.telegram import limits_of
 
         application = build_application(
-            token, section.api_base_url, Deps(self.store, frozenset(section.admin_ids))
+            token, section.api_base_url, Deps(self.store, frozenset(section.admin_ids)), limits_of(section)
         )
         runner = BotRunner(application)
         try:

@@ -11,15 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tracker.bot.common import Deps
+    from tracker.notify.telegram import Limits
 
 
-def build_application(token: str, base_url: str, deps: Deps) -> Any:
-    """An Application talking to ``base_url`` (Telegram's, a self-hosted or a test server)."""
+def build_application(token: str, base_url: str, deps: Deps, limits: Limits | None = None) -> Any:
+    """An Application talking to ``base_url`` (Telegram's, a self-hosted or a test server).
+
+    Command answers are paced within ``limits`` (see ``pacing``); alerts are paced by the channel."""
     from telegram.ext import ApplicationBuilder
 
     from tracker.bot.handlers import install
+    from tracker.bot.pacing import ReplyPacer
+    from tracker.notify.telegram import Limits
 
-    app = ApplicationBuilder().token(token).base_url(base_url).build()
+    pacer = ReplyPacer(limits or Limits())
+    app = ApplicationBuilder().token(token).base_url(base_url).rate_limiter(pacer).build()
     app.bot_data["deps"] = deps
     install(app)
     return app

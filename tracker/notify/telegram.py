@@ -320,7 +320,7 @@ class TelegramChannel:
                 finally:
                     self.limiter.sent(chat)  # a refused message counts too
             except error.RetryAfter as exc:
-                wait = _seconds(exc)
+                wait = retry_seconds(exc)
                 self.limiter.hold(chat, wait)
                 if not later:
                     raise _Failed(SendResult.retry(wait, f"flood control: retry after {wait:g} s")) from exc
@@ -384,7 +384,8 @@ def _keyboard(event_id: int) -> InlineKeyboardMarkup:
     )  # fmt: skip
 
 
-def _seconds(exc: Any) -> float:
+def retry_seconds(exc: Any) -> float:
+    """A RetryAfter's wait in seconds, whether PTB gives it as a number or as a timedelta."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         value = exc.retry_after

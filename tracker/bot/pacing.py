@@ -1,0 +1,71 @@
+"""Pacing of the bot's own answers (command replies, button presses) within Telegram's limits.
+
+PTB's AIORateLimiter uses leaky buckets, which let a burst of N through and then one every
+window/N, so a group can still see more than N messages in one window. This plugs the channel's
+sliding-window ``RateLimiter`` into PTB instead: one answer in flight at a time, each waiting until
+every window it falls in (overall, per chat, per group) has room; a 429 holds that chat for exactly
+``retry_after`` and the answer is sent again (twice at most). Alerts are paced by the Telegram
+channel with its own limiter, so in the worst case the two together use twice the overall budget;
+Telegram then answers 429, which both wait out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from tracker.notify.telegram import Limits, RateLimiter, retry_seconds
+
+RETRIES = 2
+
+
+class ReplyPacer(BaseRateLimiter[None]):
+    def __init__(self, limits: Limits) -> None:
+        self.limiter = RateLimiter(limits)
+        self._serial: asyncio.Lock | None = None
+
+    async def initialize(self) -> None:
+        self._serial = asyncio.Lock()  # created on the bot's own event loop
+
+    async def shutdown(self) -> None:
+        self._serial = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = _chat_of(data)
+        if chat is None:  # getUpdates, answerCallbackQuery, getMe...: not messages to a chat
+            return await callback(*args, **kwargs)
+        serial = self._serial or asyncio.Lock()
+        for attempt in range(RETRIES + 1):
+            async with serial:
+                while (wait := self.limiter.delay(chat)) > 0:
+                    await asyncio.sleep(wait)
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    self.limiter.hold(chat, retry_seconds(exc))
+                    if attempt == RETRIES:
+                        raise
+                finally:
+                    self.limiter.sent(chat)  # a refused message counts too
+        raise AssertionError("unreachable")
+
+
+def _chat_of(data: dict[str, Any]) -> int | None:
+    value = data.get("chat_id")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
