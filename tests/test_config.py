@@ -13,7 +13,7 @@ import platformdirs
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tracker import config
+from tracker import config, config_load
 from tracker.config import (
     AlertsSection,
     DatabaseSection,
@@ -28,8 +28,8 @@ from tracker.config import (
     TrackerSection,
     database_url,
     default_config_path,
-    load_config,
 )
+from tracker.config_load import load_config
 from tracker.errors import ConfigError
 from tracker.sources import SOURCE_KINDS
 from tracker.sources.base import Source
@@ -57,7 +57,7 @@ def fake_kind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, module.__name__, module)
     monkeypatch.setitem(SOURCE_KINDS, "fake", f"{module.__name__}:FakeSource")
     # Never read the real user's config file.
-    monkeypatch.setattr(config, "default_config_path", lambda: tmp_path / "no-such-dir" / "tracker.toml")
+    monkeypatch.setattr(config_load, "default_config_path", lambda: tmp_path / "no-such-dir" / "tracker.toml")
 
 
 def write(tmp_path: Path, text: str, name: str = "tracker.toml") -> Path:
@@ -130,7 +130,7 @@ def test_default_config_path_is_in_user_config_dir() -> None:
 
 def test_default_config_path_used_when_it_exists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = write(tmp_path, FAKE_SOURCE + '[log]\nlevel = "DEBUG"\n', "default.toml")
-    monkeypatch.setattr(config, "default_config_path", lambda: path)
+    monkeypatch.setattr(config_load, "default_config_path", lambda: path)
     assert load_config(env={}).log.level == "DEBUG"
 
 

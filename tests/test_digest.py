@@ -25,7 +25,8 @@ from tests.smtp_server import SmtpServer
 from tests.snapshots import apply, snap
 from tracker.cli_common import App
 from tracker.cli_digest import digest_group
-from tracker.config import AlertsSection, EmailSection, load_config
+from tracker.config import AlertsSection, EmailSection
+from tracker.config_load import load_config
 from tracker.dispatch import Dispatcher
 from tracker.errors import ConfigError
 from tracker.follows import parse_filter

@@ -71,7 +71,7 @@ def test_backoff_grows_and_is_capped():
 
 def test_health_alerts_once_when_failing_and_once_when_recovered(tmp_path):
     from tests.ll2_fixtures import forty, page
-    from tracker.config import load_config
+    from tracker.config_load import load_config
     from tracker.health import HealthWatch
     from tracker.models import RawDocument
     from tracker.pipeline import DropGuard, ingest

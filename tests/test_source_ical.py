@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import load_config
+from tracker.config_load import load_config
 from tracker.errors import ParseError
 from tracker.models import ChangeKind, EventKind, FetchOutcome, Precision, RawDocument
 from tracker.pipeline import replay, stamp_of

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import corpus_dir
-from tracker.config import load_config
+from tracker.config_load import load_config
 from tracker.errors import ConfigError, ParseError
 from tracker.models import (
     TIME_CHANGES,

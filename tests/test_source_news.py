@@ -186,7 +186,7 @@ def test_options_are_checked(options: dict[str, Any]) -> None:
 
 
 def test_example_config_is_valid() -> None:
-    from tracker.config import load_config
+    from tracker.config_load import load_config
 
     cfg = load_config(ROOT / "config" / "examples" / "news.toml", env={})
     (source,) = cfg.sources

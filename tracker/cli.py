@@ -399,7 +399,8 @@ def config() -> None:
 @handle_errors
 def config_check(app: App, path: Path | None) -> None:
     """Validate a config file (default: the one in use); report every problem at once."""
-    from tracker.config import database_url, load_config
+    from tracker.config import database_url
+    from tracker.config_load import load_config
 
     cfg = load_config(path or app.config_path)
     enabled = ", ".join(s.name for s in cfg.sources if s.enabled) or "none"

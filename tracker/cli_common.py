@@ -41,7 +41,7 @@ class App:
     @property
     def config(self) -> TrackerConfig:
         if self._config is None:
-            from tracker.config import load_config
+            from tracker.config_load import load_config
 
             self._config = load_config(self.config_path)
             from tracker.logs import setup_logging

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +38,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tracker.errors import ConfigError
+from tracker.config_problems import format_problem
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.sources import SOURCE_KINDS, options_model
 
@@ -62,7 +61,6 @@ __all__ = [
     "database_url",
     "default_config_path",
     "default_sources",
-    "load_config",
 ]
 
 APP_NAME = "tracker"
@@ -78,7 +76,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
 _HTTP_URL = re.compile(r"https?://\S+")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -381,12 +378,12 @@ class SourceConfig(BaseModel):
             value = {}
         if not isinstance(value, dict):
             raise PydanticCustomError("options_table", "should be a table ([sources.options])")
-        model = _load_options_model(kind)
+        model = load_options_model(kind)
         try:
             return model.model_validate(value)
         except ValidationError as exc:
             details = "; ".join(
-                _format_problem(e, tuple(e["loc"]), model if len(e["loc"]) == 1 else None)
+                format_problem(e, tuple(e["loc"]), model if len(e["loc"]) == 1 else None)
                 for e in exc.errors()
             )
             raise PydanticCustomError("options_invalid", "{details}", {"details": details}) from None
@@ -440,7 +437,7 @@ class TrackerConfig(BaseModel):
         raise KeyError(name)
 
 
-_DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
+DEFAULT_SOURCE_TABLES: tuple[dict[str, Any], ...] = (
     # LL2's free tier allows 15 requests an hour, shared by both sources.
     {"name": "ll2-launches", "kind": "ll2-launches", "budget_per_hour": 8},
     {"name": "ll2-events", "kind": "ll2-events", "budget_per_hour": 6},
@@ -449,7 +446,7 @@ _DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
 
 def default_sources() -> list[SourceConfig]:
     """The sources used when the file has no ``[[sources]]``."""
-    return [SourceConfig.model_validate(source) for source in _DEFAULT_SOURCES]
+    return [SourceConfig.model_validate(source) for source in DEFAULT_SOURCE_TABLES]
 
 
 # --------------------------------------------------------------------------- public helpers
@@ -467,144 +464,7 @@ def database_url(cfg: TrackerConfig) -> str:
     return f"sqlite:///{(cfg.data_path / 'tracker.db').as_posix()}"
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> TrackerConfig:
-    """Read, override from ``env`` (default ``os.environ``) and validate the configuration.
-
-    ``path`` None: ``$TRACKER_CONFIG``, else :func:`default_config_path` if it exists,
-    else the built-in defaults. A path given explicitly (argument or TRACKER_CONFIG)
-    must exist. Raises :class:`ConfigError` listing every problem found.
-    """
-    environ: Mapping[str, str] = os.environ if env is None else env
-    file, named_by = _choose_file(path, environ)
-    where = str(file) if file is not None else None
-    raw: dict[str, Any] = {}
-    if file is not None:
-        raw = _read_toml(file, named_by)
-    return _validate(raw, environ, where, file.parent if file is not None else None)
-
-
-# --------------------------------------------------------------------------- internals
-
-Loc = tuple[int | str, ...]
-
-
-def _choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path | None, str | None]:
-    if path is not None and str(path) != "":
-        return Path(path).expanduser(), None
-    named = env.get(ENV_CONFIG, "")
-    if named:
-        return Path(named).expanduser(), ENV_CONFIG
-    default = default_config_path()
-    return (default, None) if default.is_file() else (None, None)
-
-
-def _read_toml(file: Path, named_by: str | None) -> dict[str, Any]:
-    where = str(file)
-    how = f" (named by {named_by})" if named_by else ""
-    try:
-        with file.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError([f"config file does not exist{how}"], where) from None
-    except IsADirectoryError:
-        raise ConfigError([f"config path is a directory, not a file{how}"], where) from None
-    except OSError as exc:
-        raise ConfigError([f"cannot read config file: {exc.strerror or exc}"], where) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"config file is not valid UTF-8 (byte {exc.start})"], where) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"TOML syntax error: {exc}"], where) from None
-
-
-def _validate(
-    raw: dict[str, Any], env: Mapping[str, str], where: str | None, base: Path | None
-) -> TrackerConfig:
-    raw = dict(raw)
-    from_env: dict[Loc, str] = {}
-    for section, key, var in (("tracker", "timezone", ENV_TIMEZONE), ("database", "url", ENV_DATABASE_URL)):
-        value = env.get(var, "")
-        if value and isinstance(raw.get(section, {}), dict):
-            raw[section] = {**raw.get(section, {}), key: value}
-            from_env[(section, key)] = var
-
-    if base is not None:  # paths are relative to the config file, not to wherever the tracker was started
-        for section, key in (("tracker", "data_dir"), ("email", "ca_file")):
-            table = raw.get(section)
-            if isinstance(table, dict) and isinstance(table.get(key), str) and table[key]:
-                raw[section] = {**table, key: str(base / Path(table[key]).expanduser())}
-
-    problems: list[tuple[Loc, str]] = []
-    unchecked: set[int] = set()  # sources whose options were checked (and failed) here
-    if "sources" not in raw:
-        raw["sources"] = [dict(source) for source in _DEFAULT_SOURCES]
-    if isinstance(raw.get("sources"), list):
-        raw["sources"] = _check_sources(raw["sources"], problems, unchecked)
-
-    try:
-        cfg = TrackerConfig.model_validate(raw)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc: Loc = tuple(err["loc"])
-            if err["type"] in ("duplicate_source_name", "options_unchecked"):
-                continue  # reported by _check_sources, or noise after an invalid kind
-            if len(loc) >= 3 and loc[0] == "sources" and loc[2] == "options" and loc[1] in unchecked:
-                continue
-            message = _format_problem(err, loc, _model_at(loc[:-1]))
-            if loc in from_env:
-                message += f" (from environment variable {from_env[loc]})"
-            problems.append((loc, message))
-    else:
-        if not problems:
-            return cfg
-
-    problems.sort(key=lambda p: _order(p[0]))
-    raise ConfigError([message for _, message in problems], where)
-
-
-def _check_sources(sources: list[Any], problems: list[tuple[Loc, str]], unchecked: set[int]) -> list[Any]:
-    """Check what pydantic cannot locate precisely: duplicate names and kind options."""
-    first: dict[str, int] = {}
-    checked: list[Any] = []
-    for i, source in enumerate(sources):
-        if not isinstance(source, dict):
-            checked.append(source)
-            continue
-        source = dict(source)
-        name = source.get("name")
-        if isinstance(name, str):
-            if name in first:
-                loc: Loc = ("sources", i, "name")
-                problems.append(
-                    (loc, f"{_format_loc(loc)}: duplicate source name '{name}' (also sources[{first[name]}])")
-                )
-            else:
-                first[name] = i
-        kind = source.get("kind")
-        if isinstance(kind, str) and kind in SOURCE_KINDS:
-            options = source.get("options", {})
-            loc = ("sources", i, "options")
-            if not isinstance(options, dict):
-                problems.append((loc, f"{_format_loc(loc)}: should be a table ([sources.options])"))
-                unchecked.add(i)
-            else:
-                try:
-                    model = _load_options_model(kind)
-                    source["options"] = model.model_validate(options)
-                except PydanticCustomError as exc:  # the kind's module cannot be loaded
-                    kloc: Loc = ("sources", i, "kind")
-                    problems.append((kloc, f"{_format_loc(kloc)}: {exc.message()}"))
-                    unchecked.add(i)
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        eloc = loc + tuple(err["loc"])
-                        owner = model if len(err["loc"]) == 1 else None
-                        problems.append((eloc, _format_problem(err, eloc, owner)))
-                    unchecked.add(i)
-        checked.append(source)
-    return checked
-
-
-def _load_options_model(kind: str) -> type[BaseModel]:
+def load_options_model(kind: str) -> type[BaseModel]:
     try:
         return options_model(kind)
     except (ImportError, AttributeError) as exc:
@@ -613,81 +473,3 @@ def _load_options_model(kind: str) -> type[BaseModel]:
             "source kind '{kind}' cannot be loaded: {error}",
             {"kind": kind, "error": str(exc)},
         ) from None
-
-
-_SECTIONS: dict[str, type[BaseModel]] = {
-    "tracker": TrackerSection,
-    "database": DatabaseSection,
-    "http": HttpSection,
-    "log": LogSection,
-    "alerts": AlertsSection,
-    "delivery": DeliverySection,
-    "scheduler": SchedulerSection,
-    "email": EmailSection,
-    "telegram": TelegramSection,
-}
-_TOP_ORDER = [*_SECTIONS, "sources"]
-
-
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model that owns the keys at ``loc`` (for 'did you mean')."""
-    if not loc:
-        return TrackerConfig
-    if len(loc) == 1 and isinstance(loc[0], str):
-        return _SECTIONS.get(loc[0])
-    if len(loc) == 2 and loc[0] == "sources" and isinstance(loc[1], int):
-        return SourceConfig
-    return None
-
-
-def _order(loc: Loc) -> tuple[int, int, int]:
-    """Sort problems in file order: sections first, then sources by position and key."""
-    top = _TOP_ORDER.index(loc[0]) if loc and loc[0] in _TOP_ORDER else len(_TOP_ORDER)
-    index = key = -1
-    if len(loc) > 1 and loc[0] == "sources" and isinstance(loc[1], int):
-        index = loc[1]
-        if len(loc) > 2:
-            fields = list(SourceConfig.model_fields)
-            key = fields.index(loc[2]) if loc[2] in fields else len(fields)
-    return top, index, key
-
-
-def _format_loc(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            key = part if _BARE_KEY.fullmatch(part) else f'"{part}"'
-            text += f".{key}" if text else key
-    return text or "(top level)"
-
-
-def _format_problem(err: Any, loc: Loc, owner: type[BaseModel] | None) -> str:
-    """``location: message`` for one pydantic error, worded for a TOML file."""
-    kind: str = err["type"]
-    message: str = err["msg"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-        key = loc[-1] if loc else None
-        if owner is not None and isinstance(key, str):
-            import difflib
-
-            close = difflib.get_close_matches(key, list(owner.model_fields), n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind in ("model_type", "dict_type", "model_attributes_type"):
-        message = "should be a table ([[sources]] entry)" if loc[:1] == ("sources",) else "should be a table"
-    elif kind == "list_type":
-        message = (
-            "should be an array of tables ([[sources]])" if loc == ("sources",) else "should be an array"
-        )
-    elif kind.endswith(("_type", "_parsing")):
-        message = f"{message} (got {err.get('input')!r})"
-    elif kind == "value_error":
-        message = message.removeprefix("Value error, ")
-    if not loc:
-        return message
-    return f"{_format_loc(loc)}: {message}"
