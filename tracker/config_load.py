@@ -18,17 +18,8 @@ from tracker.config import (
     ENV_CONFIG,
     ENV_DATABASE_URL,
     ENV_TIMEZONE,
-    AlertsSection,
-    DatabaseSection,
-    DeliverySection,
-    EmailSection,
-    HttpSection,
-    LogSection,
-    SchedulerSection,
     SourceConfig,
-    TelegramSection,
     TrackerConfig,
-    TrackerSection,
     default_config_path,
     load_options_model,
 )
@@ -171,16 +162,11 @@ def _check_sources(sources: list[Any], problems: list[tuple[Loc, str]], unchecke
     return checked
 
 
+# Each section's model, in file order, from the top-level model itself.
 _SECTIONS: dict[str, type[BaseModel]] = {
-    "tracker": TrackerSection,
-    "database": DatabaseSection,
-    "http": HttpSection,
-    "log": LogSection,
-    "alerts": AlertsSection,
-    "delivery": DeliverySection,
-    "scheduler": SchedulerSection,
-    "email": EmailSection,
-    "telegram": TelegramSection,
+    name: field.annotation
+    for name, field in TrackerConfig.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
 }
 _TOP_ORDER = [*_SECTIONS, "sources"]
 
