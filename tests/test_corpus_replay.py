@@ -9,6 +9,7 @@ with that old and new instant; an unchanged value is never a time change.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,29 @@ def test_spacecoast_format_drift_parses_with_ll2_reader():
         seen_precisions |= {s.when.precision for s in parsed.items}
         assert all(s.provider and s.vehicle and s.status for s in parsed.items)
     assert Precision.SECOND in seen_precisions
+
+
+def test_ll2_list_mode_items_parse():
+    """``?mode=list`` (2.2.0): status an object, pad, provider and mission flattened to strings."""
+    from tracker.models import Precision, RawDocument
+
+    item = {
+        "id": "f059ee35-2c4c-4c35-8a3f-0a5ef6ae3d7b", "name": "Soyuz-5 | Maiden Flight",
+        "status": {"id": 8, "name": "To Be Confirmed", "abbrev": "TBC"},
+        "net": "2026-03-26T00:00:00Z", "net_precision": {"id": 2, "name": "Day", "abbrev": "DAY"},
+        "window_start": "2026-03-26T00:00:00Z", "window_end": "2026-03-26T00:00:00Z",
+        "lsp_name": "Russian Federal Space Agency (ROSCOSMOS)", "mission": "Maiden Flight",
+        "pad": "Site 45/1", "location": "Baikonur Cosmodrome, Republic of Kazakhstan",
+    }  # fmt: skip
+    doc = RawDocument(
+        json.dumps({"count": 1, "next": None, "results": [item]}).encode(),
+        stamp_of(Path("x-2026-03-24T1200Z")),
+    )
+    (snap,) = build_source("ll2-launches", "x").parse(doc).items
+    assert (snap.vehicle, snap.mission, snap.provider) == (
+        "Soyuz-5",
+        "Maiden Flight",
+        "Russian Federal Space Agency (ROSCOSMOS)",
+    )
+    assert snap.site and "Site 45/1" in snap.site and snap.status == "tbc"
+    assert snap.when.precision is Precision.DAY and snap.when.earliest == datetime(2026, 3, 26, tzinfo=UTC)

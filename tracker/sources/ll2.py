@@ -173,7 +173,10 @@ def launch_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
         ),
         status=normalise_status(item.get("status")),
         type="launch",
-        provider=_name(item.get("launch_service_provider")) or _name(item.get("provider")),
+        # mode=list responses flatten the provider to "lsp_name"
+        provider=_name(item.get("launch_service_provider"))
+        or _name(item.get("provider"))
+        or _name(item.get("lsp_name")),
         vehicle=vehicle,
         mission=_name(item.get("mission")) or name_mission,
         site=site or location,
