@@ -190,3 +190,29 @@ def test_ll2_list_mode_items_parse():
     )
     assert snap.site and "Site 45/1" in snap.site and snap.status == "tbc"
     assert snap.when.precision is Precision.DAY and snap.when.earliest == datetime(2026, 3, 26, tzinfo=UTC)
+
+
+def test_alert_links_are_pages_for_people():
+    """LL2's ``url`` is its API's JSON; alerts link to the launch's page on the web site instead,
+    or, without a site, to a link LL2 gives (an event's video), never to JSON when another exists."""
+    from tracker.models import RawDocument
+
+    launches = corpus_dir("ll2-launch-upcoming-2020-2021")
+    events = corpus_dir("ll2-event-upcoming-2020-2021")
+    for kind, folder, page in (("ll2-launches", launches, "launch"), ("ll2-events", events, "event")):
+        path = sorted(folder.glob("*.json"))[-1]
+        raw = json.loads(path.read_bytes())
+        doc = RawDocument(path.read_bytes(), stamp_of(path))
+        items = build_source(kind, "x").parse(doc).items
+        slugs = [r["slug"] for r in raw["results"]]
+        assert [s.url for s in items] == [f"https://spacelaunchnow.me/{page}/{slug}/" for slug in slugs]
+    path = sorted(events.glob("*.json"))[-1]
+    raw = json.loads(path.read_bytes())
+    items = (
+        build_source("ll2-events", "x", options={"web_url": ""})
+        .parse(RawDocument(path.read_bytes(), stamp_of(path)))
+        .items
+    )
+    assert items[0].url == raw["results"][0]["video_url"] and items[0].url.startswith(
+        "https://www.youtube.com/"
+    )

@@ -29,6 +29,11 @@ class LL2Options(BaseModel):
     max_pages: int = Field(3, ge=1, le=50, description="follow `next` links at most this many pages")
     mode: str = Field("normal", pattern="^(list|normal|detailed)$")
     params: dict[str, str | int] = Field(default_factory=dict, description="extra query parameters")
+    web_url: str = Field(
+        "https://spacelaunchnow.me",
+        pattern=r"^(https?://\S+)?$",
+        description="site whose /launch/<slug>/ and /event/<slug>/ pages alerts link to; empty: LL2's own links",
+    )
 
 
 def load_json(body: bytes, what: str) -> Any:
@@ -87,9 +92,13 @@ class _LL2Source(Source):
     Options: ClassVar[type[BaseModel]] = LL2Options
     what: ClassVar[str] = "LL2"
 
+    @property
+    def opts(self) -> LL2Options:
+        assert isinstance(self.options, LL2Options)
+        return self.options
+
     def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:
-        opts = self.options
-        assert isinstance(opts, LL2Options)
+        opts = self.opts
         params: dict[str, Any] = {"limit": opts.limit, "mode": opts.mode, **opts.params}
         first = http.get(
             self.url, params=params, etag=etag, last_modified=last_modified, accept="application/json"
@@ -125,7 +134,10 @@ class LL2Launches(_LL2Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         items, complete = _pages(doc, self.what)
-        return Parsed([snap for item in items if (snap := launch_snapshot(item)) is not None], complete)
+        return Parsed(
+            [snap for item in items if (snap := launch_snapshot(item, self.opts.web_url)) is not None],
+            complete,
+        )
 
 
 class LL2Events(_LL2Source):
@@ -136,7 +148,27 @@ class LL2Events(_LL2Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         items, complete = _pages(doc, self.what)
-        return Parsed([snap for item in items if (snap := event_snapshot(item)) is not None], complete)
+        return Parsed(
+            [snap for item in items if (snap := event_snapshot(item, self.opts.web_url)) is not None],
+            complete,
+        )
+
+
+def web_link(item: dict[str, Any], page: str, web_url: str) -> str | None:
+    """A page for people, not the API's JSON: the web site's page for the item's slug, else the
+    first news, information or video link LL2 gives, else the API URL."""
+    slug = item.get("slug")
+    if web_url and isinstance(slug, str) and slug.strip():
+        return f"{web_url.rstrip('/')}/{page}/{slug.strip()}/"
+    candidates: list[Any] = [item.get("news_url"), item.get("video_url")]
+    for key in ("info_urls", "infoURLs", "vid_urls", "vidURLs"):
+        values = item.get(key)
+        if isinstance(values, list) and values:
+            candidates.append(values[0].get("url") if isinstance(values[0], dict) else values[0])
+    for url in candidates:
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return url
+    return _name(item.get("url"))
 
 
 def _title_parts(name: str) -> tuple[str | None, str | None]:
@@ -147,7 +179,7 @@ def _title_parts(name: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def launch_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
+def launch_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | None:
     ident = item.get("id")
     name = _name(item.get("name"))
     if ident is None or not name:
@@ -182,11 +214,11 @@ def launch_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
         site=site or location,
         window_start=_instant(item.get("window_start")),
         window_end=_instant(item.get("window_end")),
-        url=_name(item.get("url")),
+        url=web_link(item, "launch", web_url),
     )
 
 
-def event_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
+def event_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | None:
     ident = item.get("id")
     name = _name(item.get("name"))
     if ident is None or not name:
@@ -207,5 +239,5 @@ def event_snapshot(item: dict[str, Any]) -> EventSnapshot | None:
         vehicle=_name(config, "full_name", "name"),
         mission=_name(first_launch.get("mission")),
         site=_name(item.get("location")),
-        url=_name(item.get("url")),
+        url=web_link(item, "event", web_url),
     )
