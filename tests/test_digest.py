@@ -31,6 +31,7 @@ from tracker.dispatch import Dispatcher
 from tracker.errors import ConfigError
 from tracker.follows import parse_filter
 from tracker.models import ChannelKind, DeliveryState, EventKind, Precision
+from tracker.notify.digest import build_digest, render_digest
 from tracker.notify.email import EmailChannel, check_token, make_token
 from tracker.pipeline import replay
 from tracker.policy import AlertPolicy
@@ -416,3 +417,17 @@ def test_cli_preview_and_send(store, server, tmp_path, monkeypatch):
     again = runner.invoke(digest_group, ["send", "--now"], obj=App(str(config), db, None))
     assert again.exit_code == 0 and "0 digests queued" in again.output
     assert len(to(server, "zoe@example.org")) == 1 and len(server.sink.messages) == 1  # once per day
+
+
+def test_control_characters_in_a_title_are_shown_never_passed_on(store):
+    """An ANSI escape inside a scraped title reaches neither part raw: it reads as ``\\x1b``."""
+    title = "Hostile-1 | Clear\x1b[2J screen\x07"
+    for day, hour in ((14, 9), (15, 10)):
+        apply(store, [snap("h2", span(datetime(2021, 1, day, tzinfo=UTC), Precision.DAY), title=title,
+                           kind=EventKind.LAUNCH, type_="launch", vehicle="Hostile-1")],
+              datetime(2021, 1, 7, hour, tzinfo=UTC))  # fmt: skip
+    digest = build_digest(store, store.subscriptions.get("paris"), DIGEST_AT)
+    rendered = render_digest(digest)
+    for part in (rendered.text, rendered.html, rendered.subject):
+        assert "\x1b" not in part and "\x07" not in part
+    assert "Clear\\x1b[2J screen\\x07" in rendered.html and "Clear\\x1b[2J screen\\x07" in rendered.text

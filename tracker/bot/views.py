@@ -6,7 +6,6 @@ handlers stay about conversation only.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
@@ -14,7 +13,7 @@ from tracker.changes import delay, format_duration
 from tracker.display import age_text, instant_text, when_text
 from tracker.follows import describe
 from tracker.models import ChangeRecord, EventRecord, RevisionRecord, SourceHealth, Subscriber
-from tracker.notify.render import WORDS, ordinal
+from tracker.notify.render import WORDS, esc_html, ordinal
 from tracker.status import status_label
 
 HELP = """<b>Launch tracker</b>: alerts when a launch or an event you follow moves, with its whole history.
@@ -34,7 +33,7 @@ HELP = """<b>Launch tracker</b>: alerts when a launch or an event you follow mov
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=False)
+    return esc_html(str(text))
 
 
 def event_line(event: EventRecord, zone: tzinfo) -> str:

@@ -205,7 +205,11 @@ def _environments() -> tuple[Environment, Environment]:
         "lstrip_blocks": True,
     }
     text = Environment(autoescape=False, finalize=_finalize_text, **common)
-    html = Environment(autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True), **common)
+    html = Environment(
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+        finalize=_finalize_text,  # control characters made visible, then escaped
+        **common,
+    )
     return text, html
 
 

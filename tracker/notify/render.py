@@ -132,9 +132,26 @@ def render_text(alert: Alert) -> str:
     return "\n".join(body)
 
 
+def esc_html(text: str) -> str:
+    """A source's text for Telegram's HTML or an email: markup escaped, and control characters
+    (an ANSI escape in a title) made visible like in a terminal, never passed on raw."""
+    return html.escape(plain(text), quote=False)
+
+
+def bold_html(text: str) -> str:
+    return f"<b>{text}</b>"
+
+
+def link_html(link: str | None) -> str | None:
+    """The "Details" link, for http(s) links only (never ``javascript:``)."""
+    if link and link.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(plain(link), quote=True)}">Details</a>'
+    return None
+
+
 def render_html(alert: Alert) -> str:
     """Telegram's HTML subset (also fine inside an email): every value escaped."""
-    body = lines(alert, lambda s: html.escape(s, quote=False), lambda s: f"<b>{s}</b>")
-    if alert.link and alert.link.startswith(("http://", "https://")):
-        body.append(f'<a href="{html.escape(alert.link, quote=True)}">Details</a>')
+    body = lines(alert, esc_html, bold_html)
+    if anchor := link_html(alert.link):
+        body.append(anchor)
     return "\n".join(body)

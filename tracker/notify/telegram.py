@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import html
 import logging
 import threading
 import time
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracker.display import plain
 from tracker.models import ChannelKind, SendResult
-from tracker.notify.render import Alert, lines
+from tracker.notify.render import Alert, bold_html, esc_html, lines, link_html
 
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup
@@ -117,8 +116,8 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
+def _esc_lines(text: str) -> str:
+    return "\n".join(esc_html(line) for line in text.split("\n"))
 
 
 def alert_lines(alert: Alert) -> tuple[list[str], list[str], list[str]]:
@@ -126,11 +125,11 @@ def alert_lines(alert: Alert) -> tuple[list[str], list[str], list[str]]:
 
     ``"\\n".join(html)`` is exactly ``render_html(alert)``; the three lists line up.
     """
-    as_html = lines(alert, _esc, lambda s: f"<b>{s}</b>")
+    as_html = lines(alert, esc_html, bold_html)
     as_text = lines(alert, plain, lambda s: s)
     raw = lines(alert, lambda s: s, lambda s: s)
-    if alert.link and alert.link.startswith(("http://", "https://")):
-        as_html.append(f'<a href="{html.escape(alert.link, quote=True)}">Details</a>')
+    if (anchor := link_html(alert.link)) and alert.link:
+        as_html.append(anchor)
         as_text.append(plain(alert.link))
         raw.append(alert.link)
     return as_html, as_text, raw
@@ -147,11 +146,11 @@ def split_message(alert: Alert, limit: int = MAX_LENGTH) -> list[tuple[str, str]
             continue
         chunk = ""
         for char in r:  # cut the unescaped text, then escape each piece (its markup is dropped)
-            if _utf16_len(_esc(chunk + char)) > limit:
-                pieces.append((_esc(chunk), plain(chunk)))
+            if _utf16_len(esc_html(chunk + char)) > limit:
+                pieces.append((esc_html(chunk), plain(chunk)))
                 chunk = ""
             chunk += char
-        pieces.append((_esc(chunk), plain(chunk)))
+        pieces.append((esc_html(chunk), plain(chunk)))
     parts: list[tuple[str, str]] = []
     for h, t in pieces:
         if parts and max(_utf16_len(parts[-1][0] + "\n" + h), _utf16_len(parts[-1][1] + "\n" + t)) <= limit:
@@ -269,7 +268,7 @@ class TelegramChannel:
         for line in text.splitlines():
             line = line[: self.max_length // 6]  # even fully escaped, one line fits
             joined = f"{parts[-1]}\n{line}" if parts else line
-            if parts and _utf16_len(_esc(joined)) <= self.max_length:
+            if parts and _utf16_len(_esc_lines(joined)) <= self.max_length:
                 parts[-1] = joined
             else:
                 parts.append(line)
@@ -277,7 +276,9 @@ class TelegramChannel:
         reply_to: int | None = None
         for part in parts or [" "]:
             try:
-                message_id = self._send_part(chat, _esc(part), part, reply_to, None, later=first is not None)
+                message_id = self._send_part(
+                    chat, _esc_lines(part), part, reply_to, None, later=first is not None
+                )
             except _Failed as exc:
                 if first is None:
                     return exc.result
