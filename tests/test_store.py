@@ -142,3 +142,20 @@ def test_unreachable_database_is_a_clear_error():
 
     with pytest.raises(StoreError, match="cannot reach"):
         Store.open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("foo://x", "unsupported database 'foo'"),
+        ("mysql://tracker:s3cret@db/tracker", "unsupported database 'mysql'"),
+        ("postgresql+psycopg2://tracker:s3cret@db/tracker", "use postgresql:// (psycopg 3)"),
+        ("::not a url::", "invalid database URL"),
+    ],
+)
+def test_a_database_url_we_cannot_use_is_a_clear_error_without_its_password(url, message):
+    from tracker.errors import StoreError
+
+    with pytest.raises(StoreError) as err:
+        Store.open(url)
+    assert message in str(err.value) and "s3cret" not in str(err.value)

@@ -36,11 +36,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the SQLite file's folder and turns on WAL."""
     url = normalise_url(url)
+    expected = "expected sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"invalid database URL {url!r}: {exc}") from exc
-    if parsed.get_backend_name() == "sqlite":
+    except ArgumentError:  # the URL is not echoed: it may hold a password
+        raise StoreError(f"invalid database URL ({expected})") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database {backend!r} in the database URL ({expected})")
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise StoreError(f"use postgresql:// (psycopg 3), not {parsed.drivername}://")
+    if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
