@@ -159,3 +159,17 @@ def test_a_database_url_we_cannot_use_is_a_clear_error_without_its_password(url,
     with pytest.raises(StoreError) as err:
         Store.open(url)
     assert message in str(err.value) and "s3cret" not in str(err.value)
+
+
+def test_an_unusable_sqlite_file_is_a_clear_error(tmp_path):
+    from tracker.errors import StoreError
+
+    (tmp_path / "garbage.db").write_text("not a database, some notes\n" * 100)
+    (tmp_path / "a-file").write_text("")
+    for url, message in (
+        (f"sqlite:///{tmp_path / 'garbage.db'}", "cannot open the SQLite database"),
+        (f"sqlite:///{tmp_path / 'a-file' / 'tracker.db'}", "cannot create the folder"),
+    ):
+        with pytest.raises(StoreError, match=message):
+            Store.open(url)
+    assert (tmp_path / "garbage.db").read_text().startswith("not a database")  # nothing overwritten

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from tracker.errors import StoreError
 
@@ -49,12 +49,22 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the SQLite database {folder}: {exc.strerror}"
+                ) from exc
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         if database and database != ":memory:":
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            except DBAPIError as exc:
+                engine.dispose()
+                raise StoreError(f"cannot open the SQLite database {database}: {exc.orig}") from exc
         return engine
     return create_engine(parsed, pool_pre_ping=True)
 
@@ -76,6 +86,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
         raise StoreError(f"cannot reach the database: {exc.orig}") from exc
+    except DBAPIError as exc:
+        raise StoreError(f"cannot use the database: {exc.orig}") from exc
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -100,4 +112,6 @@ def ensure_schema(engine: Engine) -> None:
                     return
     except OperationalError as exc:
         raise StoreError(f"cannot reach the database: {exc.orig}") from exc
+    except DBAPIError as exc:
+        raise StoreError(f"cannot use the database: {exc.orig}") from exc
     upgrade(engine)
