@@ -214,8 +214,11 @@ def test_history_mute_digest_admin_and_stop(bot: Bot) -> None:
                                kind=EventKind.LAUNCH, type_="launch", vehicle="Falcon 9")],
               now - timedelta(hours=hours_ago))  # fmt: skip
     bot.ask(USER, "/start")
-    history = bot.ask(USER, "/history friends test")[0]
+    history, chart = bot.ask(USER, "/history friends test", answers=2)[:2]
     assert NASTY in history and "2nd slip, +5 d in total" in history
+    photo = bot.fake.calls_of("sendPhoto")[-1]
+    assert chart == f"Slip chart: {NASTY}" and photo.params["photo"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "parse_mode" not in photo.params  # the caption is plain text: nothing to escape
     assert NASTY in bot.ask(USER, "/upcoming vehicle:Falcon 9")[0]
     assert "Muted " + NASTY in bot.ask(USER, "/mute friends")[0]
     assert "Unmuted" in bot.ask(USER, "/unmute friends")[0]

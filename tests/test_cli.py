@@ -13,8 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.ll2_fixtures import launch, page
+from tests.snapshots import apply, snap
 from tracker.cli import main
 from tracker.demo import write_sample
+from tracker.models import Precision
+from tracker.store.repo import Store
+from tracker.timespec import span
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CONTRACT = {
@@ -29,7 +33,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.delenv("TRACKER_CONFIG", raising=False)
     monkeypatch.delenv("TRACKER_TIMEZONE", raising=False)
-    monkeypatch.setattr("tracker.config.default_config_path", lambda: tmp_path / "absent.toml")
+    monkeypatch.setattr("tracker.config_load.default_config_path", lambda: tmp_path / "absent.toml")
 
     def invoke(*args: str):
         result = CliRunner().invoke(main, list(args))
@@ -77,6 +81,24 @@ def test_history_by_words_and_json(demo):
     assert doc["precision"] == "minute" and doc["slips"] == 0
     assert [r["precision"] for r in doc["revisions"]] == ["month", "minute"]
     assert [c["change"] for c in doc["changes"]] == ["firmed"]
+
+
+def test_history_draws_the_slip_chart(demo, tmp_path):
+    chart = tmp_path / "rollout.png"
+    result = demo("history", "Soyuz-5", "rollout", "--chart", str(chart))
+    assert result.exit_code == 0 and "slips: 1" in result.output
+    png = chart.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") >= 600  # width in pixels
+    store = Store.open(f"sqlite:///{tmp_path / 'cli.db'}")
+    apply(
+        store,
+        [snap("lonely", span(datetime(2027, 5, 1, tzinfo=UTC), Precision.DAY), title="Lonely launch")],
+        NOW,
+    )
+    store.close()
+    never = demo("history", "Lonely", "--chart", str(tmp_path / "lonely.png"))
+    assert never.exit_code == 2 and "fewer than two known dates" in never.output
+    assert not (tmp_path / "lonely.png").exists()
 
 
 @pytest.mark.parametrize(

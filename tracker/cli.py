@@ -224,12 +224,30 @@ def _resolve_event(app: App, text: str) -> EventRecord:
     raise UserError(f"{text!r} matches {len(matches)} events; name one by id:\n{listing}")
 
 
+def _write_chart(app: App, event: EventRecord, path: Path) -> None:
+    from tracker.charts import event_chart
+
+    png = event_chart(app.store, event, app.zone, datetime.now(UTC))
+    if png is None:
+        raise UserError(f"no slip chart for #{event.id}: it has had fewer than two known dates")
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        raise UserError(f"cannot write the chart to {path}: {exc.strerror}") from exc
+    click.echo(f"slip chart written to {path}", err=True)
+
+
 @main.command()
 @click.argument("event", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON (UTC) instead of text.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also draw the slip chart (PNG) into this file.",
+)
 @pass_app
 @handle_errors
-def history(app: App, event: tuple[str, ...], as_json: bool) -> None:
+def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None) -> None:
     """The whole timeline of an EVENT (an id or words from its title)."""
     from tracker.changes import format_duration
     from tracker.contract import change_json, event_json, revision_json
@@ -238,6 +256,8 @@ def history(app: App, event: tuple[str, ...], as_json: bool) -> None:
 
     found = _resolve_event(app, " ".join(event))
     store = app.store
+    if chart is not None:
+        _write_chart(app, found, chart)
     revisions = store.history(found.id)
     changes = store.changes(event_id=found.id)
     slips, total = store.slip_summary(found.id)

@@ -3,10 +3,13 @@ the commands share with them. Every callback query is answered, even a stale one
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from tracker.bot import views
 from tracker.bot.common import Context, buttons, call, deps, log, reply, subscriber
+from tracker.display import plain
 from tracker.errors import UserError
 from tracker.models import ChannelKind, EventRecord, Subscriber
 from tracker.store.outbox import zone_of
@@ -49,9 +52,23 @@ async def send_history(update: Update, context: Context, event_id: int) -> None:
         await reply(update, f"Event #{event_id} no longer exists.")
         return
     sub = await subscriber(update, context)
+    zone = zone_of(sub.timezone if sub else "UTC")
     revisions = await call(store.history, event_id)
     changes = await call(store.changes, event_id=event_id)
-    await reply(update, views.history(event, revisions, changes, zone_of(sub.timezone if sub else "UTC")))
+    await reply(update, views.history(event, revisions, changes, zone))
+    await send_chart(update, context, event, zone)
+
+
+async def send_chart(update: Update, context: Context, event: EventRecord, zone: tzinfo) -> None:
+    """The slip chart as a photo, when the event has moved at all; drawn in a worker thread."""
+    from tracker.charts import event_chart
+
+    chat = update.effective_chat
+    if chat is None:
+        return
+    png = await call(event_chart, deps(context).store, event, zone, deps(context).clock())
+    if png is not None:
+        await chat.send_photo(png, caption=f"Slip chart: {plain(event.title)}"[:1024])
 
 
 async def set_mute(update: Update, context: Context, sub: Subscriber, event_id: int, muted: bool) -> str:

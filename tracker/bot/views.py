@@ -24,7 +24,7 @@ HELP = """<b>Launch tracker</b>: alerts when a launch or an event you follow mov
 /following — what you follow, your time zone and settings
 /next [N] — the next events you follow
 /upcoming [filter] — everything coming, optionally filtered
-/history <i>event</i> — every date an event had, its slips and total delay
+/history <i>event</i> — every date an event had, its slips and total delay, and its slip chart
 /changes [hours] — what moved recently (default 24)
 /timezone <i>Area/City</i> — e.g. <code>/timezone Europe/Paris</code> or share a location
 /digest on|off|HH:MM — a daily summary at that local time

@@ -1,0 +1,132 @@
+"""The slip chart: when an event was scheduled for (up), as it was known over time (across).
+
+A flat line is a firm date; every step up is a slip; the shaded band is the precision of
+the value (a whole month for "NET March", an hour's window on a launch night); the dashed
+diagonal is "today", so the line meets it when the event happens. This is the picture
+journalists draw by hand from old schedules; here it comes from the stored revisions.
+
+matplotlib is imported only when a chart is drawn (``tracker upcoming`` never loads it),
+with its object-oriented API and the Agg canvas: no display, no global pyplot state, safe
+from the bot's worker threads.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from tracker.changes import classify_time, format_duration
+from tracker.display import plain
+from tracker.models import ChangeKind, EventRecord, Precision, RevisionRecord, TimeSpec
+
+if TYPE_CHECKING:
+    from tracker.store.repo import Store
+
+_SLIP, _LINE, _BAND, _TODAY = "#c62828", "#1a237e", "#9fa8da", "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class Step:
+    observed_at: datetime
+    when: TimeSpec
+
+
+def steps(revisions: list[RevisionRecord]) -> list[Step]:
+    """The values that set the event, in order, skipping unknown dates and repeats of a value."""
+    out: list[Step] = []
+    for rev in sorted(revisions, key=lambda r: r.observed_at):
+        when = rev.snapshot.when
+        if rev.disagrees or not when.known:
+            continue
+        if out and out[-1].when == when:
+            continue
+        out.append(Step(rev.observed_at, when))
+    return out
+
+
+def _t0(when: TimeSpec) -> datetime:
+    value = when.t0 or when.earliest
+    assert value is not None
+    return value
+
+
+def slip_chart(
+    title: str, revisions: list[RevisionRecord], zone: tzinfo, now: datetime, summary: str = ""
+) -> bytes | None:
+    """A PNG of the event's timeline, or None when it never had two known values. ``summary``
+    (e.g. "4 slips, +12 d in total") is printed top right."""
+    points = steps(revisions)
+    if len(points) < 2:
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.5), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax: Any = (
+        fig.add_subplot()
+    )  # Any: matplotlib plots datetimes through its units, which its stubs do not type
+    # Up to now, or, for an event whose time has come, up to that time (where it meets "today").
+    last = points[-1]
+    assert last.when.latest is not None
+    end = max(last.observed_at + timedelta(hours=1), min(now, last.when.latest))
+    xs = [p.observed_at for p in points] + [end]
+    for point, x1 in zip(points, xs[1:], strict=True):
+        when = point.when
+        assert when.earliest is not None and when.latest is not None
+        ax.fill_between(
+            [point.observed_at, x1], when.earliest, when.latest, color=_BAND, alpha=0.35, linewidth=0
+        )
+    # A date (day or finer) is a line; a coarser value ("NET 2022") is only its band: a line at
+    # its first instant would read as a date nobody gave.
+    fine = [p.when.precision <= Precision.DAY for p in points]
+    ys = [_t0(p.when) for p in points]
+    for i, point in enumerate(points):
+        if fine[i]:
+            ax.plot([point.observed_at, xs[i + 1]], [ys[i], ys[i]], color=_LINE, linewidth=2)
+        if i and fine[i] and fine[i - 1]:
+            ax.plot([point.observed_at] * 2, [ys[i - 1], ys[i]], color=_LINE, linewidth=2)
+    slipped = [(b.observed_at, _t0(b.when)) for a, b in itertools.pairwise(points)
+               if classify_time(a.when, b.when) is ChangeKind.SLIP]  # fmt: skip
+    if slipped:
+        ax.scatter(*zip(*slipped, strict=True), color=_SLIP, zorder=3, s=28, label=f"slips ({len(slipped)})")
+        ax.legend(loc="best", frameon=False)
+    ax.plot([xs[0], end], [xs[0], end], linestyle="--", color=_TODAY, linewidth=1)  # "today"
+    ax.set_xlim(min(xs), end)
+    _dates(ax, zone, AutoDateLocator, ConciseDateFormatter)
+    ax.set_xlabel("when it was known")
+    ax.set_ylabel(f"scheduled for ({getattr(zone, 'key', None) or zone.tzname(now) or 'UTC'})")
+    ax.set_title(_short(plain(title)), loc="left", fontsize=12, parse_math=False)
+    if summary:
+        ax.set_title(summary, loc="right", fontsize=9, color="#555555", parse_math=False)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a glyph missing from the font draws as a box: no need to warn
+        fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def event_chart(store: Store, event: EventRecord, zone: tzinfo, now: datetime) -> bytes | None:
+    """The slip chart of a stored event, with its slip count and total delay."""
+    slips, total = store.slip_summary(event.id)
+    summary = f"{slips} slip{'' if slips == 1 else 's'}"
+    if total:
+        summary += f", {format_duration(timedelta(seconds=total))} in total"
+    return slip_chart(event.title, store.history(event.id), zone, now, summary)
+
+
+def _dates(ax: Any, zone: tzinfo, locator_class: Any, formatter_class: Any) -> None:
+    for axis in (ax.xaxis, ax.yaxis):
+        locator = locator_class(tz=zone)
+        axis.set_major_locator(locator)
+        axis.set_major_formatter(formatter_class(locator, tz=zone))
+    ax.grid(True, color="#eeeeee")
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
