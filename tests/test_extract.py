@@ -239,6 +239,50 @@ FORMS: list[tuple[str, tuple[Any, ...]]] = [
         "The Soyuz-5 debut is planned for the first quarter of next year.",
         ("Soyuz-5", "launch", "target", ("2027-01-01", Q)),
     ),
+    # "<weekday>'s launch" is the planned day when the sentence moves it; the nearest such day.
+    (
+        "Due to Friday's scrub, NASA now targets Sunday for the Artemis II launch.",
+        ("Artemis II", "launch", "scrub", ("2026-03-22", D), ("2026-03-20", D)),
+    ),
+    (
+        "Blue Origin has not announced a new date for the New Glenn launch, which was scrubbed on Tuesday.",
+        ("New Glenn", "launch", "scrub", None, ("2026-03-17", D)),  # the Tuesday before, not after
+    ),
+    # A plan named in passing is the old time when a verb moves it.
+    (
+        "A Falcon 9 launch scheduled for Saturday night was scrubbed at T-30 seconds; SpaceX will try "
+        "again Sunday at 9:14 p.m. EDT.",
+        ("Falcon 9", "launch", "scrub", ("2026-03-23T01:14", MIN), ("2026-03-21", D)),
+    ),
+    (
+        "The H3 F6 launch, set for 10:52 a.m. JST on March 25, has been postponed indefinitely.",
+        ("H3", "launch", "tbd", ("", Precision.UNKNOWN), ("2026-03-25T01:52", MIN)),
+    ),
+    # The date of a statement is neither a plan nor history.
+    (
+        "In a statement on March 18, Roscosmos said the Progress MS-34 launch was moved to March 29.",
+        ("Progress MS-34", "launch", "slip", ("2026-03-29", D)),
+    ),
+    (
+        "Roscosmos said in a statement that the Soyuz MS-29 launch is postponed to March 29.",
+        ("Soyuz MS-29", "launch", "slip", ("2026-03-29", D)),
+    ),
+    (
+        "The Crew-12 launch is set for March 27, two days later than the March 25 date NASA announced.",
+        ("Crew-12", "launch", "slip", ("2026-03-27", D), ("2026-03-25", D), DAY2),
+    ),
+    (
+        "The Crew-12 launch moved 24 hours earlier to Thursday.",
+        ("Crew-12", "launch", "advance", ("2026-03-26", D), ("2026-03-27", D), -H24),
+    ),
+    (
+        "The state commission decided to shift the launch of the Soyuz-2.1b to March 28.",
+        ("Soyuz-2.1b", "launch", "slip", ("2026-03-28", D)),
+    ),
+    (  # history in one clause does not silence the next
+        "Starship Flight 11 launched on Oct. 13, 2025; Flight 12 is expected no earlier than April.",
+        ("Starship Flight 12", "launch", "target", ("2026-04-01", MON, True)),
+    ),
 ]
 
 
@@ -280,10 +324,69 @@ def test_sentence_and_confidence() -> None:
         "Starship SN10's wait for a launch date, following weather-related delays, could soon be over.",
         "NASA announced on December 5 that it is delaying its Artemis Moon mission programs.",
         "The postponement was discussed at a press conference on March 3.",  # nothing named
+        "The Artemis II launch window runs from April 1 to April 6.",  # a window, not a move
+        "Falcon 9 will launch at 10:12 p.m. EDT, and the booster will attempt a landing 8 minutes later.",
+        "Arianespace plans to launch Ariane 6 ten times in 2026.",  # a launch rate
+        "Electron launches are planned roughly every two weeks through 2026.",
+        "Weather is 80% go for Saturday's Falcon 9 launch of Starlink 10-40.",  # nothing moved
+        "NASA will hold a media teleconference at 2 p.m. EDT Monday, March 23, about the Crew-12 launch.",
     ],
 )
 def test_no_schedule_change_no_finding(text: str) -> None:
     assert extract(text, PUB) == []
+
+
+ROUNDUP = """Launch Roundup: Starship Flight 12 nears as Falcon 9 keeps up its cadence
+
+SpaceX continues its busy March with three Falcon 9 launches planned this week. The first, Starlink \
+10-40, is set to launch from SLC-40 at 5:30 p.m. EDT on Saturday. That mission was originally scheduled \
+for Thursday but was pushed back due to recovery weather.
+
+Falcon 9 has now launched 45 times in 2026. The booster supporting this mission, B1080, first flew in \
+May 2023 and has flown 22 times.
+
+In Texas, SpaceX completed a static fire of Ship 39 on Tuesday. Starship Flight 12 is expected no \
+earlier than April 14, pending FAA approval.
+
+Rocket Lab will close out the week with an Electron launch from Launch Complex 1 in New Zealand, with \
+the launch window opening at 02:00 UTC on Sunday."""
+RETURN_TO_FLIGHT = """ULA's Vulcan returns to flight
+
+ULA's Vulcan rocket is set to return to flight on April 7 with the USSF-106 mission, nearly five \
+months after its last launch on Nov. 4. The mission had been scheduled for March but slipped after an \
+anomaly investigation into its solid rocket boosters. Tory Bruno said in 2024 that Vulcan would fly 20 \
+times in 2025."""
+RESULTS = """Rocket Lab reports record revenue, Neutron on track
+
+Rocket Lab reported fourth-quarter revenue of $180 million on Thursday, up 36% from a year earlier. \
+The company said Neutron remains on track for its first launch in the second half of 2026 from \
+Wallops Island, Virginia. Electron launched 21 times in 2025. The company was founded in 2006."""
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        (
+            ROUNDUP,  # "That mission" is the Starlink mission of the sentence before
+            [
+                ("Starlink 10-40", "launch", "slip", ("2026-03-21T21:30", MIN), ("2026-03-19", D)),
+                ("Starship Flight 12", "launch", "target", ("2026-04-14", D, True)),
+                ("Electron", "launch", "target", ("2026-03-22T02:00", MIN)),
+            ],
+        ),
+        (
+            RETURN_TO_FLIGHT,  # "its last launch on Nov. 4" is history, not the new date
+            [("USSF-106", "launch", "slip", ("2026-04-07", D), ("2026-03-01", MON))],
+        ),
+        (RESULTS, []),
+    ],
+    ids=["roundup", "return-to-flight", "results"],
+)
+def test_articles(text: str, wanted: list[tuple[Any, ...]]) -> None:
+    found = extract(text, PUB)
+    assert len(found) == len(wanted), found
+    for f, want in zip(found, wanted, strict=True):
+        _check_row(f, want)
 
 
 @pytest.mark.parametrize(

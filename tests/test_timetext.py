@@ -285,6 +285,20 @@ def test_unknown(text: str, net: bool) -> None:
     assert parse_text(text, OTHER_REF) == TimeSpec.unknown(net)
 
 
+@pytest.mark.parametrize(
+    ("text", "utc_time"),
+    [
+        ("February 29, 2024 08:43 MSK", d(2024, 2, 29, 5, 43)),  # Roscosmos: Moscow time, +3
+        ("January 15, 2026 10:17 IST", d(2026, 1, 15, 4, 47)),  # ISRO: India, +5:30
+        ("October 31, 2025 11:44 p.m. BJT", d(2025, 10, 31, 15, 44)),  # CMSA: Beijing, +8
+        ("Feb. 2, 2026 1:30 a.m. JST", d(2026, 2, 1, 16, 30)),  # JAXA: Japan, +9, the day before in UTC
+    ],
+)
+def test_zones_of_other_launch_countries(text: str, utc_time: datetime) -> None:
+    spec = parse_text(text, OTHER_REF)
+    assert spec.earliest == spec.t0 == utc_time and spec.precision is P.MINUTE
+
+
 def test_approximate_and_exact_times_keep_the_written_time_as_t0() -> None:
     assert parse_text("31 October~08:00", WIKI_REF).t0 == d(2022, 10, 31, 8)
     assert parse_text("Tuesday, August 25 at 1:49 AM EDT", LL2_REF).t0 == d(2026, 8, 25, 5, 49)

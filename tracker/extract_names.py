@@ -28,6 +28,7 @@ VEHICLES: list[tuple[re.Pattern[str], Namer]] = [
         (r"\bStarship\s+(?:serial\s+number\s+|SN\s?)(\d+)", _pattern("Starship SN{0}")),
         (r"\bSN(\d{1,2})\b", _pattern("Starship SN{0}")),
         (r"\bBooster\s+(\d+)\b", _pattern("Super Heavy Booster {0}")),
+        (r"\bShip\s+(\d{2,3})\b", _pattern("Starship Ship {0}")),  # "Ship 39": the upper stages after SN
         (r"\bSoyuz[- ]5\b|\bBaiterek\b", _fixed("Soyuz-5")),  # Baiterek: the Soyuz-5 project/complex
         (r"\bSoyuz[- ]2\.1([abv])\b(?:/Fregat(?:-M)?)?", _pattern("Soyuz-2.1{0}")),
         (r"\bFalcon\s?9\b", _fixed("Falcon 9")),
@@ -75,6 +76,8 @@ MISSIONS: list[tuple[re.Pattern[str], Namer]] = [
         (r"\b(Shenzhou|Tianzhou|Chang['’]e)[- ](\d+)\b", _pattern("{0}-{1}")),
         (r"\b(Transporter|Bandwagon|NROL|USSF)-(\d+)\b", _pattern("{0}-{1}")),
         (r"\b(?:Starship )?Flight (\d+)\b", _pattern("Starship Flight {0}")),
+        (r"\bU\.?S\.? (?:spacewalk|EVA) (\d+)\b", _pattern("US EVA {0}")),  # NASA numbers ISS spacewalks
+        (r"\bRussian (?:spacewalk|EVA) (\d+)\b|\bVKD-(\d+)\b", lambda m: f"VKD-{m[1] or m[2]}"),
         (r"\bGaganyaan\b", _fixed("Gaganyaan")),
         (r"\bEuropa Clipper\b", _fixed("Europa Clipper")),
     ]
@@ -84,7 +87,8 @@ EVENTS: list[tuple[str, re.Pattern[str]]] = [
     (kind, re.compile(p, re.I))
     for kind, p in [
         ("wet dress rehearsal", r"\bwet[- ]dress(?: rehearsal)?\b|\bWDR\b"),
-        ("static fire", r"\bstatic[- ]fires?\b|\bhot[- ]?fires?\b"),
+        ("static fire", r"\bstatic[- ]fires?\b|\bhot[- ]?fires?\b|\bhot[- ]tests?\b"),
+        ("stacking", r"\bstacking\b"),
         (
             "rollout",
             r"\broll(?:-| )?outs?\b|\brolled out\b|\brolling out\b|\btransport(?:ation)?\b(?= of| to)"
@@ -94,14 +98,14 @@ EVENTS: list[tuple[str, re.Pattern[str]]] = [
         ("undocking", r"\bundock(?:ing|s|ed)?\b"),
         ("docking", r"\bdock(?:ing|s|ed)?\b|\bberthing\b"),
         ("spacewalk", r"\bspace ?walks?\b|\bEVA\b"),
-        ("landing", r"\blanding\b|\bsplash ?down\b"),
+        ("landing", r"\blanding\b|\bsplash ?down\b|\breturn(?= of\b| to Earth\b)|\bre-?entry\b"),
         (
             "launch",
             r"\blaunch(?:es|ed|ing)?\b(?! (?:vehicle|complex|pad|site|services?|provider|contract|rate"
             r"|cadence|manifest|tower|mount|control|director|operator|compan|market|facilit|infrastructure"
             r"|campaign|preview|roundup|team|industry|sector))"
             r"|\blift(?:-| )?off\b|\bblast(?:s|ed)?[- ]off\b|\bflights?\b|\bdebut\b|\bmaiden\b|\bfly\b"
-            r"|\bflies\b|\bmission\b",
+            r"|\bflies\b|\bmission\b|\bT-(?:0|zero)\b",
         ),
     ]
 ]

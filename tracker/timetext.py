@@ -8,7 +8,10 @@ worse for slip detection than a value the caller knows it could not read.
 Rules a caller must know (all results are UTC):
 
 * Times without a zone are UTC (Wikipedia launch lists are in UTC). EDT/EST, CDT/CST,
-  MDT/MST, PDT/PST, UTC/GMT/Z are converted; any other zone word is refused.
+  MDT/MST, PDT/PST, UTC/GMT/Z are converted, and so are the zones of the other launch
+  countries' own announcements: MSK (Moscow, +3), IST (India, +5:30), BJT (Beijing, +8)
+  and JST (+9). Any other zone word is refused ("IST" is read as India's: launch news
+  has no use for Irish or Israel time).
 * A date without a year gets the reference's year, or the next year when it would have
   ended more than ~2 months (`_PAST_GRACE`) before the reference. Pass ``year=`` when the
   context fixes the year (a Wikipedia "launches in 2022" list) so nothing is guessed.
@@ -51,9 +54,10 @@ _SPACES = str.maketrans(
 
 _MONTHS = [name.lower() for name in calendar.month_name[1:]]
 _WEEKDAYS = [name.lower() for name in calendar.day_name]
-_ZONES: dict[str, int] = {
+_ZONES: dict[str, float] = {
     "utc": 0, "gmt": 0, "z": 0,
     "edt": -4, "est": -5, "cdt": -5, "cst": -6, "mdt": -6, "mst": -7, "pdt": -7, "pst": -8,
+    "msk": 3, "ist": 5.5, "bjt": 8, "jst": 9,
 }  # fmt: skip
 _UNKNOWN = {"", "tbd", "tba", "tbc", "unknown", "to be determined", "to be announced", "to be confirmed"}
 _ORDINAL = {"1": 1, "2": 2, "3": 3, "4": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
@@ -87,7 +91,7 @@ _TIME_TAIL = re.compile(
     + _clock("a")
     + r"(?:\s*-\s*"
     + _clock("b")
-    + r")?(?:\s*\(?(?P<zone>utc|gmt|z|[ecmp][sd]t)\)?)?\s*$",
+    + r")?(?:\s*\(?(?P<zone>utc|gmt|z|[ecmp][sd]t|msk|ist|bjt|jst)\)?)?\s*$",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,214 @@
+"""Cue words of news prose for `tracker.extract`: whether a schedule moved, and what a time is.
+
+Two kinds of table. Sentence cues say that a change is stated at all: a move
+("postponed", "pushed ... to Saturday", "stood down"), an advance ("moved up"), a scrub,
+"indefinitely", a stated target ("scheduled for", "NET"). Role cues, the words just
+before a time, say what that time is: the old plan ("from", "initially scheduled for"),
+the new one ("to", "now", "no earlier than"), a plan that a later verb moves ("the launch,
+scheduled for June 5, has been postponed"), an event that already happened ("launched
+on"), or a date that is not the event's at all ("said on", "a news conference at").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from itertools import pairwise
+
+__all__ = [
+    "ADVANCE",
+    "FINITE_MOVE",
+    "HEDGE",
+    "NET_BEFORE",
+    "SCRUB",
+    "SLIP",
+    "SLIP_VERB",
+    "SPAN",
+    "SPAN_START",
+    "TARGET",
+    "TBD",
+    "WEAK",
+    "clauses",
+    "deltas",
+    "explicit_new",
+    "role",
+]
+
+_NUM_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty-four": 24, "forty-eight": 48,
+}  # fmt: skip
+_NUM = r"(?:\d{1,4}|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + ")"
+_UNIT = r"(?:minute|hour|day|week)s?"
+# What "pushed ... to" must be followed by to be a move to a date: "pushed NASA to act" is not one.
+_DATE_AHEAD = (
+    r"(?=\d|(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"
+    r"|Q[1-4]\b|H[12]\b|NET\b|no earlier|not earlier|tomorrow|today|tonight|next\b"
+    r"|(?:the )?(?:end|first|second|third|fourth|early|mid|late)\b)"
+)
+SLIP = re.compile(
+    r"\b(?:postpon(?:e|ed|es|ing|ement)|delay(?:s|ed|ing)?|slip(?:s|ped|ping)?|reschedul(?:e|ed|es|ing)"
+    r"|deferr?(?:ed|al)?|push(?:ed|es|ing)?\b(?:\s+[\w'’-]+){0,6}?\s+(?:back|out|past|beyond)"
+    rf"|(?:push|shift)(?:ed|es|s|ing)?\b(?:\s+[\w'’.-]+){{0,10}}?\s+to\s+{_DATE_AHEAD}"
+    r"|mov(?:e|ed|es|ing) (?:back )?(?:to|from)\s+(?=[A-Z0-9]|(?:the )?(?:end|first|second|third|fourth|early|mid|late|next))"
+    r"|stood down|stand(?:s|ing)? down|set back|instead of)\b",
+    re.I,
+)  # fmt: skip
+SLIP_VERB = re.compile(
+    r"\b(?:postpon(?:e|ed|es|ing)|delay(?:ed|ing)|pushed back|slipped|reschedul(?:ed|ing)|deferred)\b", re.I
+)
+ADVANCE = re.compile(
+    r"\b(?:mov(?:ed|es|ing|e) (?:up|forward)|pull(?:ed|s|ing)? (?:in|forward|up|ahead)|brought forward"
+    r"|bring(?:s|ing)? forward|advanced|earlier than (?:\w+ )?(?:planned|expected|scheduled|announced))\b"
+    r"|\b(?:mov(?:ed|es|ing|e)|pull(?:ed|s|ing)?)\s+(?:the|its|their)\s+(?:[\w'’.-]+\s+){0,6}?(?:up|forward|ahead)\b"
+    r"(?=\s*(?:by|to|a|an|one|two|three|\d|,|\.|$))"
+    rf"|\b{_NUM}[\s-]{_UNIT}\s+(?:earlier|sooner)\b(?=\s+(?:than|to)\b)",
+    re.I,
+)  # fmt: skip
+SCRUB = re.compile(r"\b(?:scrub(?:s|bed|bing)?|called off|aborted)\b", re.I)
+TBD = re.compile(
+    r"\b(?:indefinitely|until further notice|to be determined|no new (?:launch )?date)\b|\bTB[DA]\b"
+)
+TARGET = re.compile(
+    r"\b(?:scheduled|set (?:for|to)|slated|target(?:s|ed|ing)?|no earlier than|not earlier than"
+    r"|as early as|planned|plans? (?:for|to)|expected to|aims? (?:for|to)|aiming"
+    r"|due to (?:launch|lift|fly|blast|roll|dock|undock|land)|window open(?:s|ing))\b|\bNET\b",
+    re.I,
+)
+WEAK = re.compile(
+    r"\bwill (?:now )?(?:launch|fly|lift off|blast off|roll out|have|attempt|dock|undock|land|conduct"
+    r"|perform|try)\b|\battempt on\b",
+    re.I,
+)
+HEDGE = re.compile(
+    r"\b(?:could|might|maybe|possibly|perhaps|if all goes well|hopes? to|tentative(?:ly)?|rumou?red)\b"
+    r"|\bmay\b(?!\s+\d)",
+    re.I,
+)
+# "has been postponed", "is now delayed", "has slipped": the verb that moves a plan named before it.
+FINITE_MOVE = re.compile(
+    r"\b(?:(?:has|have|had) been|was|were|is|are|has|have)\s+(?:now\s+|again\s+|further\s+|also\s+)?"
+    r"(?:postponed|delayed|pushed|moved|slipped|rescheduled|scrubbed|called off|deferred|put on hold)\b",
+    re.I,
+)
+
+# ---- roles ----------------------------------------------------------------------------
+
+_SAID_BEFORE = re.compile(
+    r"(?<!previously )(?<!originally )(?<!initially )\b(?:said|says|saying|announced|announces|told(?: \w+)?"
+    r"|reported|reports|stated|wrote|tweeted|posted|confirmed|published|since|postponed|delayed)\b"
+    r"[\s,]*(?:on|in|at|last|this)?[\s,]*$"
+    r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$",
+    re.I,
+)
+# An event that already happened: its date is history, and so is the sentence's statement about it.
+_DONE_BEFORE = re.compile(
+    r"(?<!be )(?<!been )\b(?:launched|flew|landed|docked|undocked|splashed down|lifted off|conducted"
+    r"|performed|completed|happened|took place|occurred|debuted)\b"
+    r"(?:\s+(?!(?:and|but|while|then|will|is|are|was|were)\b)[\w'’.-]+){0,4}?[\s,]*(?:on|in|at|last|this)?[\s,]*$",
+    re.I,
+)  # fmt: skip
+# Dates of something else named just before: a briefing, the broadcast, a results call, a contract
+# ("a news conference at 4 p.m."; not "a statement that the launch is postponed to ...").
+_ASIDE_BEFORE = re.compile(
+    r"\b(?:news conference|press conference|briefing|teleconference|webcast|broadcast|livestream|coverage"
+    r"|results|earnings|conference call|contract|backup|founded|statement|interview|press release|every)\b"
+    r"(?:(?!\b(?:that|said|says|now|launch|launches|liftoff|lift|flight|mission)\b)[^.;,]){0,60}$"
+    r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty|several|dozens of)\s+(?:times"
+    r"|launches|flights|missions)\s+(?:in|by|this|during)\s*$",
+    re.I,
+)
+_OLD_BEFORE = re.compile(
+    r"\bfrom\s+(?:(?:the|its|an?|their)\s+)?(?:(?:original|previous|earlier|planned|initial|prior)\s+)?"
+    r"(?:(?:target|date|launch date|slot)\s+(?:of\s+)?)?$"
+    r"|\b(?:scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$|(?<!no )(?<!not )\blater than\b"
+    r"|\b(?:instead of|original(?:ly)?|initial(?:ly)?|previous(?:ly)?|(?<!no )(?<!not )earlier"
+    r"|supposed to|was (?:scheduled|set|planned|expected|due|targeted|slated)|had been|past|beyond)\b",
+    re.I,
+)
+_NEW_BEFORE = re.compile(
+    r"(?<!supposed )(?<!expected )(?<!\bscheduled )(?<!planned )(?<!\bset )(?<!\bdue )(?<!going )(?<!have )"
+    r"\bto\b|\b(?:now|until|till|into|no earlier than|not earlier than|not before|as early as)\b|(?<!original )\bNET\b",
+    re.I,
+)  # fmt: skip
+NET_BEFORE = re.compile(r"(?:\b(?:no|not) earlier than|\bnot before|\bas early as)[\s,]*(?:on|at)?\s*$", re.I)
+# "The launch, scheduled for June 5, ...": a plan, which the rest of the sentence may move.
+_PLANNED_BEFORE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bbeen )(?<!\bnow )(?<!\bstill )(?<!\bcurrently )(?<!\bremains )"
+    r"\b(?:scheduled|planned|slated|set|targeted|due)\s+(?:for|on|at)\s*$",
+    re.I,
+)
+
+
+# "from April 1 to April 6" with no move word is a window, not a move from one to the other.
+SPAN = re.compile(r"^\s*(?:to|through|until|till|and|[-–])\s*$", re.I)
+SPAN_START = re.compile(r"\b(?:from|between)\s*$", re.I)
+
+
+def role(pre: str) -> str:
+    """What a time is, from the words just before it.
+
+    "old", "new", "planned" (new unless the sentence moves it), "done" (an event that
+    happened: history) or "ignore" (a date of something else).
+    """
+    if _DONE_BEFORE.search(pre):
+        return "done"
+    if _SAID_BEFORE.search(pre) or _ASIDE_BEFORE.search(pre):
+        return "ignore"
+    old = max((m.end() for m in _OLD_BEFORE.finditer(pre)), default=-1)
+    new = max((m.end() for m in _NEW_BEFORE.finditer(pre)), default=-1)
+    if old > new:
+        return "old"
+    return "planned" if _PLANNED_BEFORE.search(pre) else "new"
+
+
+def explicit_new(pre: str) -> bool:
+    """Whether the words before a time mark it as the new one ("to", "now", "no earlier than")."""
+    return _NEW_BEFORE.search(pre) is not None
+
+
+# ---- amounts ----------------------------------------------------------------------------
+
+_ABOUT = r"(?:about\s+|roughly\s+|around\s+|at least\s+|another\s+|up to\s+|nearly\s+|some\s+)?"
+_DELTA = re.compile(
+    rf"\bby\s+{_ABOUT}(?P<n>{_NUM})[\s-](?P<u>{_UNIT})\b"
+    rf"|\b(?P<n2>{_NUM})[\s-](?P<u2>{_UNIT})\s+(?:late\b|delay|slip|(?:later|earlier|sooner)(?=\s+(?:than|to)\b))"
+    rf"|\b(?:delay(?:ed)?|postponed|pushed back|slipped|moved (?:back|up|forward)|pulled (?:in|forward|up)"
+    rf"|brought forward|set back|delay of)\s+{_ABOUT}(?P<n3>{_NUM})[\s-](?P<u3>{_UNIT})\b",
+    re.I,
+)  # fmt: skip
+# "delayed the Crew-11 launch 24 hours to 11:43 a.m.": an amount before the new time, after a move verb.
+_DELTA_TO = re.compile(rf"\b(?P<n>{_NUM})[\s-](?P<u>{_UNIT})\s+to\s+{_DATE_AHEAD}", re.I)
+
+
+def _amount(n_text: str, unit: str) -> timedelta:
+    n = int(n_text) if n_text.isdigit() else _NUM_WORDS[n_text.lower()]
+    return timedelta(**{unit.lower().rstrip("s") + "s": n})
+
+
+def deltas(masked: str) -> list[tuple[int, timedelta]]:
+    """Stated amounts of a move ("by 24 hours", "pushed back a week", "a delay of 24 hours"), by position.
+
+    The sign is left to the caller: whether the move is an advance is a sentence cue.
+    """
+    out = []
+    for m in _DELTA.finditer(masked):
+        n, u = next((m[f"n{i}"], m[f"u{i}"]) for i in ("", "2", "3") if m[f"n{i}"])
+        out.append((m.start(), _amount(n, u)))
+    for m in _DELTA_TO.finditer(masked):
+        before = masked[: m.start()]
+        if (SLIP.search(before) or ADVANCE.search(before)) and all(abs(p - m.start()) > 30 for p, _ in out):
+            out.append((m.start(), _amount(m["n"], m["u"])))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+# ---- clauses ---------------------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(r";|,\s+(?=(?:while|whereas|but|meanwhile|and)\b)|\s+(?=while\b)", re.I)
+
+
+def clauses(masked: str) -> list[tuple[int, int]]:
+    """Spans of a sentence's clauses: a roundup sentence names one vehicle's slip and another's plan."""
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(masked)] + [len(masked)]
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
