@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 import threading
 import time
 import warnings
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup
 
     from tracker.config import TelegramSection
+
+# Opt in to PTB's coming behaviour (time periods such as RetryAfter.retry_after as timedelta)
+# rather than hear its deprecation warning on every 429; ``retry_seconds`` reads both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
