@@ -12,11 +12,14 @@ from click.testing import CliRunner
 from tests.conftest import corpus_dir
 from tracker.cli_extract import extract_command
 from tracker.extract import Finding, extract
+from tracker.extract_times import expressions, read
 from tracker.models import Precision, TimeSpec
 
-D, MIN, MON, Q, H, Y = (
+D, MIN, HR, W, MON, Q, H, Y = (
     Precision.DAY,
     Precision.MINUTE,
+    Precision.HOUR,
+    Precision.WEEK,
     Precision.MONTH,
     Precision.QUARTER,
     Precision.HALF,
@@ -408,6 +411,70 @@ def test_hostile_input_never_raises(text: str, published: datetime) -> None:
     found = extract(text, published)
     assert isinstance(found, list)
     assert all(isinstance(f, Finding) for f in found)
+
+
+# ---- prose time forms ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest", "precision"),
+    [
+        ("slipped to late spring 2027", "2027-05-01", "2027-06-01", MON),
+        ("is targeting this summer", "2026-06-01", "2026-09-01", Q),
+        ("delayed to autumn", "2026-09-01", "2026-12-01", Q),
+        ("moved into the fall of 2026", "2026-09-01", "2026-12-01", Q),
+        ("slips to early fall", "2026-09-01", "2026-10-01", MON),
+        ("postponed to between April 8 and April 10", "2026-04-08", "2026-04-11", W),
+        ("set for between 8 and 10 April", "2026-04-08", "2026-04-11", W),
+        ("on March 24 between 10:00 and 12:00 UTC", "2026-03-24T10:00", "2026-03-24T12:01", HR),
+        ("no earlier than the week of March 30", "2026-03-30", "2026-04-06", W),
+        ("the next opportunity is 48 hours from now", "2026-03-22", "2026-03-23", D),
+        ("a couple of days from now", "2026-03-22", "2026-03-23", D),
+    ],
+)
+def test_prose_time_forms(text: str, earliest: str, latest: str, precision: Precision) -> None:
+    (group,) = expressions(text)
+    found = read(group, PUB)
+    assert found is not None
+    assert (found.spec.earliest, found.spec.latest, found.spec.precision) == (
+        at(earliest),
+        at(latest),
+        precision,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "slipped to this winter",  # which year a winter is named after varies
+        "slipped to next summer",  # written in March: this year's summer or next year's?
+    ],
+)
+def test_prose_time_forms_refused(text: str) -> None:
+    (group,) = expressions(text)
+    assert read(group, PUB) is None
+
+
+@pytest.mark.parametrize("text", ["Launch prices may fall in 2027.", "Falcon 9 flies in the spring rain."])
+def test_season_words_that_are_not_seasons(text: str) -> None:
+    assert all(g[0].kind != "season" for g in expressions(text))
+
+
+def test_a_weekday_something_was_done_on_is_the_one_before() -> None:
+    """Written on a Monday, "scrubbed on Tuesday" is six days back, not tomorrow."""
+    monday = datetime(2026, 3, 16, 12, tzinfo=UTC)
+    text = "Blue Origin has not announced a new date for the New Glenn launch, which was scrubbed on Tuesday."
+    (f,) = extract(text, monday)
+    assert f.change == "scrub" and same_time(f.old, ("2026-03-10", D))
+    (group,) = expressions("rolled out on Tuesday")
+    found = read(group, monday, past=True)
+    assert found is not None and found.spec.earliest == at("2026-03-10")
+
+
+def test_month_amounts_count_calendar_months() -> None:
+    (f,) = extract("Blue Origin pushed the New Glenn launch back by two months to May 31.", PUB)
+    assert f.change == "slip" and f.delta == timedelta(days=60)
+    assert same_time(f.new, ("2026-05-31", D)) and same_time(f.old, ("2026-03-31", D))
 
 
 # ---- the command ------------------------------------------------------------------
