@@ -508,5 +508,50 @@ def test_cli_bad_published_is_a_usage_error() -> None:
 def test_cli_default_published_is_now() -> None:
     result = CliRunner().invoke(extract_command, ["The Electron launch is postponed to December 31."])
     assert result.exit_code == 0, result.output
-    (item,) = json.loads(result.output)
+    (item,) = json.loads(result.stdout)
     assert item["new"]["earliest"].endswith("-12-31T00:00:00Z")
+    assert "no --published" in result.stderr and "(now)" in result.stderr
+
+
+def test_cli_with_published_says_nothing_on_stderr() -> None:
+    result = CliRunner().invoke(extract_command, ["--published", "2026-03-20", SOYUZ5])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "new"),
+    [
+        (  # a dateline without a year: the most recent December 25 on or before "now"
+            "VOSTOCHNY, December 25. /TASS/. The launch of the Angara-A5 rocket has been postponed to "
+            "December 27 due to a technical issue.",
+            "2025-12-25T00:00:00Z",
+            "2025-12-27T00:00:00Z",
+        ),
+        (  # "Friday" after a Wednesday in 2021, not after "now"
+            "Starlink 17 slips again\nPublished: March 3, 2021\nSpaceX has delayed the Falcon 9 launch "
+            "of Starlink 17 to Friday.",
+            "2021-03-03T00:00:00Z",
+            "2021-03-05T00:00:00Z",
+        ),
+    ],
+    ids=["dateline", "published-line"],
+)
+def test_cli_reads_the_publication_date_from_the_text(
+    monkeypatch: pytest.MonkeyPatch, text: str, published: str, new: str
+) -> None:
+    monkeypatch.setattr("tracker.cli_extract._now", lambda: datetime(2026, 3, 20, 12, tzinfo=UTC))
+    result = CliRunner().invoke(extract_command, [text])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.stdout)
+    assert item["new"]["earliest"] == new
+    assert published in result.stderr and "the text's" in result.stderr
+
+
+def test_cli_an_old_article_without_a_date_keeps_nothing_past(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why --published matters: read against now, a plan for a day gone by is an old quote."""
+    monkeypatch.setattr("tracker.cli_extract._now", lambda: datetime(2026, 3, 20, 12, tzinfo=UTC))
+    text = "The Crew-2 launch is scheduled for April 22, 2021."
+    assert json.loads(CliRunner().invoke(extract_command, [text]).stdout) == []
+    result = CliRunner().invoke(extract_command, ["--published", "2021-04-20", text])
+    (item,) = json.loads(result.stdout)
+    assert item["change"] == "target" and item["new"]["earliest"] == "2021-04-22T00:00:00Z"
