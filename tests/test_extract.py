@@ -12,11 +12,14 @@ from click.testing import CliRunner
 from tests.conftest import corpus_dir
 from tracker.cli_extract import extract_command
 from tracker.extract import Finding, extract
+from tracker.extract_times import expressions, read
 from tracker.models import Precision, TimeSpec
 
-D, MIN, MON, Q, H, Y = (
+D, MIN, HR, W, MON, Q, H, Y = (
     Precision.DAY,
     Precision.MINUTE,
+    Precision.HOUR,
+    Precision.WEEK,
     Precision.MONTH,
     Precision.QUARTER,
     Precision.HALF,
@@ -410,6 +413,70 @@ def test_hostile_input_never_raises(text: str, published: datetime) -> None:
     assert all(isinstance(f, Finding) for f in found)
 
 
+# ---- prose time forms ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest", "precision"),
+    [
+        ("slipped to late spring 2027", "2027-05-01", "2027-06-01", MON),
+        ("is targeting this summer", "2026-06-01", "2026-09-01", Q),
+        ("delayed to autumn", "2026-09-01", "2026-12-01", Q),
+        ("moved into the fall of 2026", "2026-09-01", "2026-12-01", Q),
+        ("slips to early fall", "2026-09-01", "2026-10-01", MON),
+        ("postponed to between April 8 and April 10", "2026-04-08", "2026-04-11", W),
+        ("set for between 8 and 10 April", "2026-04-08", "2026-04-11", W),
+        ("on March 24 between 10:00 and 12:00 UTC", "2026-03-24T10:00", "2026-03-24T12:01", HR),
+        ("no earlier than the week of March 30", "2026-03-30", "2026-04-06", W),
+        ("the next opportunity is 48 hours from now", "2026-03-22", "2026-03-23", D),
+        ("a couple of days from now", "2026-03-22", "2026-03-23", D),
+    ],
+)
+def test_prose_time_forms(text: str, earliest: str, latest: str, precision: Precision) -> None:
+    (group,) = expressions(text)
+    found = read(group, PUB)
+    assert found is not None
+    assert (found.spec.earliest, found.spec.latest, found.spec.precision) == (
+        at(earliest),
+        at(latest),
+        precision,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "slipped to this winter",  # which year a winter is named after varies
+        "slipped to next summer",  # written in March: this year's summer or next year's?
+    ],
+)
+def test_prose_time_forms_refused(text: str) -> None:
+    (group,) = expressions(text)
+    assert read(group, PUB) is None
+
+
+@pytest.mark.parametrize("text", ["Launch prices may fall in 2027.", "Falcon 9 flies in the spring rain."])
+def test_season_words_that_are_not_seasons(text: str) -> None:
+    assert all(g[0].kind != "season" for g in expressions(text))
+
+
+def test_a_weekday_something_was_done_on_is_the_one_before() -> None:
+    """Written on a Monday, "scrubbed on Tuesday" is six days back, not tomorrow."""
+    monday = datetime(2026, 3, 16, 12, tzinfo=UTC)
+    text = "Blue Origin has not announced a new date for the New Glenn launch, which was scrubbed on Tuesday."
+    (f,) = extract(text, monday)
+    assert f.change == "scrub" and same_time(f.old, ("2026-03-10", D))
+    (group,) = expressions("rolled out on Tuesday")
+    found = read(group, monday, past=True)
+    assert found is not None and found.spec.earliest == at("2026-03-10")
+
+
+def test_month_amounts_count_calendar_months() -> None:
+    (f,) = extract("Blue Origin pushed the New Glenn launch back by two months to May 31.", PUB)
+    assert f.change == "slip" and f.delta == timedelta(days=60)
+    assert same_time(f.new, ("2026-05-31", D)) and same_time(f.old, ("2026-03-31", D))
+
+
 # ---- the command ------------------------------------------------------------------
 
 
@@ -441,5 +508,50 @@ def test_cli_bad_published_is_a_usage_error() -> None:
 def test_cli_default_published_is_now() -> None:
     result = CliRunner().invoke(extract_command, ["The Electron launch is postponed to December 31."])
     assert result.exit_code == 0, result.output
-    (item,) = json.loads(result.output)
+    (item,) = json.loads(result.stdout)
     assert item["new"]["earliest"].endswith("-12-31T00:00:00Z")
+    assert "no --published" in result.stderr and "(now)" in result.stderr
+
+
+def test_cli_with_published_says_nothing_on_stderr() -> None:
+    result = CliRunner().invoke(extract_command, ["--published", "2026-03-20", SOYUZ5])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "new"),
+    [
+        (  # a dateline without a year: the most recent December 25 on or before "now"
+            "VOSTOCHNY, December 25. /TASS/. The launch of the Angara-A5 rocket has been postponed to "
+            "December 27 due to a technical issue.",
+            "2025-12-25T00:00:00Z",
+            "2025-12-27T00:00:00Z",
+        ),
+        (  # "Friday" after a Wednesday in 2021, not after "now"
+            "Starlink 17 slips again\nPublished: March 3, 2021\nSpaceX has delayed the Falcon 9 launch "
+            "of Starlink 17 to Friday.",
+            "2021-03-03T00:00:00Z",
+            "2021-03-05T00:00:00Z",
+        ),
+    ],
+    ids=["dateline", "published-line"],
+)
+def test_cli_reads_the_publication_date_from_the_text(
+    monkeypatch: pytest.MonkeyPatch, text: str, published: str, new: str
+) -> None:
+    monkeypatch.setattr("tracker.cli_extract._now", lambda: datetime(2026, 3, 20, 12, tzinfo=UTC))
+    result = CliRunner().invoke(extract_command, [text])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.stdout)
+    assert item["new"]["earliest"] == new
+    assert published in result.stderr and "the text's" in result.stderr
+
+
+def test_cli_an_old_article_without_a_date_keeps_nothing_past(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why --published matters: read against now, a plan for a day gone by is an old quote."""
+    monkeypatch.setattr("tracker.cli_extract._now", lambda: datetime(2026, 3, 20, 12, tzinfo=UTC))
+    text = "The Crew-2 launch is scheduled for April 22, 2021."
+    assert json.loads(CliRunner().invoke(extract_command, [text]).stdout) == []
+    result = CliRunner().invoke(extract_command, ["--published", "2021-04-20", text])
+    (item,) = json.loads(result.stdout)
+    assert item["change"] == "target" and item["new"]["earliest"] == "2021-04-22T00:00:00Z"

@@ -7,6 +7,10 @@ Times are UTC (8 p.m. EDT is 00:00 UTC the next day). An old time is also expect
 the text gives it as an amount from the new one ("pushed back a week to Aug. 14": Aug. 7).
 Rows expecting nothing are history, unrelated dates and quotes of old plans: the extractor
 must prefer silence to a wrong finding.
+
+The "round 2" rows were added later: the known gaps of the first round (another event named
+in passing, past-tense weekdays, windows, NET wordings, seasons, amounts in months) with
+variants, and fresh copy whose expectations were written before any rule was changed for it.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import pytest
 from tracker.extract import Finding, extract
 from tracker.models import Precision, TimeSpec
 
-D, MIN, W, MON, Q, H, Y = (
+D, MIN, HR, W, MON, Q, H, Y = (
     Precision.DAY,
     Precision.MINUTE,
+    Precision.HOUR,
     Precision.WEEK,
     Precision.MONTH,
     Precision.QUARTER,
@@ -482,6 +487,346 @@ CASES: list[tuple[str, str, str, list[Expected]]] = [
         "old-plan-at-unveiling",
         "2026-03-20",
         "Rocket Lab unveiled Neutron on March 1, 2021, and said at the time it would fly in 2024.",
+        [],
+    ),
+    # ---- round 2: other subjects named in passing do not take the change ------------------------
+    (
+        "ax5-delay-conflicts-with-crew13",
+        "2026-05-04",
+        "NASA and Axiom Space have delayed the Ax-5 launch to July 28.\n"
+        "The delay pushes the mission into conflict with the Crew-13 launch in August.",
+        [("Ax-5", "launch", "slip", ("2026-07-28", D), None)],
+    ),
+    (
+        "conflict-with-crew13-alone",
+        "2026-05-04",
+        "The delay pushes the mission into conflict with the Crew-13 launch in August.",
+        [],
+    ),
+    (
+        "delayed-to-make-room-for",
+        "2026-03-18",  # a Wednesday
+        "SpaceX delayed the Falcon 9 launch of Starlink 10-30 to Saturday to make room for the Crew-12 "
+        "launch on Friday.",
+        [("Starlink 10-30", "launch", "slip", ("2026-03-21", D), None)],
+    ),
+    (
+        "slipped-behind-another-mission",
+        "2026-03-20",
+        "The Transporter-16 rideshare slipped to March 30, behind the NROL-69 mission on March 28.",
+        [("Transporter-16", "launch", "slip", ("2026-03-30", D), None)],
+    ),
+    (
+        "pushed-ahead-of-possessive",
+        "2026-03-17",  # a Tuesday
+        "SpaceX pushed the Starlink 10-41 launch to Saturday, ahead of Thursday's Falcon 9 launch of "
+        "Crew-12.",
+        [("Starlink 10-41", "launch", "slip", ("2026-03-21", D), None)],
+    ),
+    (
+        "delayed-to-clear-the-way-for",
+        "2026-12-10",
+        "ULA delayed the Vulcan launch to clear the way for a Falcon Heavy launch of USSF-52 on December 28.",
+        [("Vulcan", "launch", "tbd", TBD, None)],
+    ),
+    (
+        "slipped-after-another-vehicles-issue",
+        "2026-03-17",  # a Tuesday
+        "The Crew-12 launch slipped to Friday after a Falcon 9 sensor issue on Wednesday.",
+        [("Crew-12", "launch", "slip", ("2026-03-20", D), None)],
+    ),
+    # ---- round 2: a weekday after a past-tense action is when it happened, not a plan ------------
+    (
+        "moved-to-pad-on-weekday",
+        "2026-03-17",  # a Tuesday: "Wednesday" is last week's
+        "SpaceX moved the Falcon 9 to the pad on Wednesday.",
+        [],
+    ),
+    (
+        "the-rocket-rolled-out-on-weekday",
+        "2026-03-16",  # a Monday
+        "NASA's Artemis II moon rocket is back on the pad.\nThe rocket rolled out on Tuesday.",
+        [],
+    ),
+    (
+        "on-weekday-rolled-out",
+        "2026-03-17",  # a Tuesday
+        "On Wednesday, SpaceX rolled out the Falcon 9 to the pad at SLC-40.",
+        [],
+    ),
+    (
+        "rolled-to-pad-ahead-of-planned-launch",
+        "2026-04-14",  # a Tuesday
+        "ULA rolled the Atlas V carrying Amazon's Kuiper satellites to Space Launch Complex 41 on Monday "
+        "ahead of a launch planned for Wednesday at 1 p.m. EDT.",
+        [("Atlas V", "launch", "target", ("2026-04-15T17:00", MIN), None)],
+    ),
+    (
+        "moved-to-pad-then-target",
+        "2026-03-19",  # a Thursday
+        "SpaceX moved the Falcon 9 to the pad on Wednesday; launch is targeted for Friday at 6:05 p.m. EDT.",
+        [("Falcon 9", "launch", "target", ("2026-03-20T22:05", MIN), None)],
+    ),
+    (
+        "set-to-roll-out-on-weekday",
+        "2026-03-17",  # a Tuesday: a plan, so the Wednesday ahead
+        "The Falcon 9 is set to roll out to the pad on Wednesday.",
+        [("Falcon 9", "rollout", "target", ("2026-03-18", D), None)],
+    ),
+    # ---- round 2: windows, NET wordings, seasons, amounts in months ------------------------------
+    (
+        "postponed-to-between-days",
+        "2026-03-20",
+        "The Soyuz MS-29 launch has been postponed to between April 8 and April 10, Roscosmos said.",
+        [("Soyuz MS-29", "launch", "slip", ("2026-04-08", W), None)],
+    ),
+    (
+        "between-two-clock-times",
+        "2026-03-20",
+        "The Electron launch is now scheduled for March 24 between 10:00 and 12:00 UTC.",
+        [("Electron", "launch", "target", ("2026-03-24T10:00", HR), None)],
+    ),
+    (
+        "window-between-days-no-move",
+        "2026-03-20",
+        "The launch window for Artemis II runs between April 1 and April 6.",
+        [],
+    ),
+    (
+        "wont-launch-before",
+        "2026-03-20",
+        "SpaceX won't launch Starship Flight 12 before April, Elon Musk said.",
+        [("Starship Flight 12", "launch", "target", ("2026-04-01", MON, True), None)],
+    ),
+    (
+        "not-before-mid-year",
+        "2026-03-20",
+        "Roscosmos said the Soyuz-5 debut will not happen before mid-2027.",
+        [("Soyuz-5", "launch", "target", ("2027-04-01", H, True), None)],
+    ),
+    (
+        "slipped-to-late-spring",
+        "2026-09-01",
+        "ISRO's uncrewed Gaganyaan G1 flight has slipped to late spring 2027.",
+        [("Gaganyaan", "launch", "slip", ("2027-05-01", MON), None)],
+    ),
+    (
+        "targeting-this-summer",
+        "2026-03-20",
+        "Rocket Lab is targeting this summer for the first Neutron launch.",
+        [("Neutron", "launch", "target", ("2026-06-01", Q), None)],
+    ),
+    (
+        "delayed-to-autumn",
+        "2026-03-20",
+        "The launch of ESA's PLATO mission on Ariane 6 has been delayed to autumn.",
+        [("Ariane 6", "launch", "slip", ("2026-09-01", Q), None)],
+    ),
+    (
+        "slipped-by-two-months",
+        "2026-03-20",
+        "The first Soyuz-5 launch has slipped by two months.",
+        [("Soyuz-5", "launch", "slip", None, None)],
+    ),
+    (
+        "three-month-delay-to-month",
+        "2026-03-20",
+        "Blue Origin announced a three-month delay to the New Glenn launch of the Blue Moon MK1 lander, now "
+        "targeted for June.",
+        [("New Glenn", "launch", "slip", ("2026-06-01", MON), ("2026-03-01", MON))],
+    ),
+    (
+        "pushed-back-a-couple-of-weeks",
+        "2026-03-20",
+        "NASA has pushed back the Artemis II launch by a couple of weeks, to no earlier than April 14.",
+        [("Artemis II", "launch", "slip", ("2026-04-14", D, True), ("2026-03-31", D))],
+    ),
+    (
+        "next-opportunity-hours-from-now",
+        "2026-03-20",
+        "Standing down from today's Falcon 9 launch of Starlink 10-30; the next opportunity is 48 hours "
+        "from now.",
+        [("Starlink 10-30", "launch", "slip", ("2026-03-22", D), ("2026-03-20", D))],
+    ),
+    (
+        "as-soon-as-weekday",
+        "2026-03-18",  # a Wednesday
+        "Blue Origin said New Glenn could launch as soon as Friday.",
+        [("New Glenn", "launch", "target", ("2026-03-20", D, True), None)],
+    ),
+    # ---- round 2: fresh held-out copy, written before the round-2 rules ------------------------
+    (
+        "spacenews-neutron-delay-of-months",
+        "2026-02-26",
+        "Rocket Lab now expects the first Neutron launch in the fourth quarter of 2026, a delay of about "
+        "three months from its previous guidance.",
+        [("Neutron", "launch", "slip", ("2026-10-01", Q), ("2026-07-01", Q))],
+    ),
+    (
+        "nsf-week-of",
+        "2026-04-06",
+        "Starship Flight 12 is now expected to launch no earlier than the week of April 20, according to "
+        "sources, with the FAA license still pending.",
+        [("Starship Flight 12", "launch", "target", ("2026-04-20", W, True), None)],
+    ),
+    (
+        "sfn-scrub-try-again",
+        "2026-04-08",  # a Wednesday
+        "SpaceX scrubbed Wednesday's launch attempt of the Falcon 9 rocket carrying the O3b mPOWER 11-13 "
+        "satellites due to a ground equipment issue. The company said it would try again Thursday at "
+        "5:32 p.m. EDT.",
+        [("Falcon 9", "launch", "scrub", ("2026-04-09T21:32", MIN), ("2026-04-08", D))],
+    ),
+    (
+        "tass-proton-rescheduled-for-from",
+        "2026-04-02",
+        "BAIKONUR, April 2. /TASS/. The launch of the Proton-M carrier rocket with the Elektro-L No. 6 "
+        "hydrometeorological satellite has been rescheduled for April 9 from April 5, a source in the "
+        "rocket and space industry told TASS.",
+        [("Proton", "launch", "slip", ("2026-04-09", D), ("2026-04-05", D))],
+    ),
+    (
+        "anniversary-of-a-delayed-landing",
+        "2025-12-22",
+        "On December 21, SpaceX marked ten years since the first landing of a Falcon 9 booster, a flight "
+        "that had been delayed from December 19, 2015.",
+        [],
+    ),
+    (
+        "esa-vegac-postponed-for-checks",
+        "2026-03-30",
+        "ESA and Arianespace have decided to postpone the launch of the Smile mission on Vega-C, previously "
+        "scheduled for 9 April, to allow additional checks on the spacecraft. A new launch date will be "
+        "announced in due course.",
+        [("Vega-C", "launch", "tbd", TBD, ("2026-04-09", D))],
+    ),
+    (
+        "jaxa-h3-rescheduled-weekday-in-parens",
+        "2026-02-10",
+        "JAXA has rescheduled the launch of H3 Launch Vehicle No. 8 with the QZS-5 satellite aboard to "
+        "February 17, 2026 (Tuesday). The launch time window is from 10:30 to 11:30 (JST).",
+        [("H3", "launch", "slip", ("2026-02-17", D), None)],
+    ),
+    (
+        "isro-gslv-rescheduled-ist",
+        "2026-05-14",
+        "The launch of GSLV-F17/NVS-03 is rescheduled to 18:10 hrs IST on May 22, 2026 owing to technical "
+        "reasons.",
+        [("GSLV", "launch", "slip", ("2026-05-22T12:40", MIN), None)],
+    ),
+    (
+        "spacenews-budget-request",
+        "2026-06-02",
+        "NASA's fiscal year 2027 budget request, released May 30, seeks $18.8 billion, a 24% cut, and "
+        "proposes ending SLS after the Artemis III mission.",
+        [],
+    ),
+    (
+        "nsf-following-a-scrub",
+        "2026-06-01",  # a Monday
+        "Following a scrub on Saturday, the Long March 7 carrying Tianzhou-10 is now set to launch on "
+        "Wednesday from Wenchang.",
+        [("Tianzhou-10", "launch", "scrub", ("2026-06-03", D), ("2026-05-30", D))],
+    ),
+    (
+        "sfn-new-shepard-had-been-targeted",
+        "2026-07-10",
+        "Blue Origin's New Shepard NS-35 mission, which had been targeted for July 12, will now fly no "
+        "earlier than July 15 after the company identified an issue with a ground system.",
+        [("New Shepard", "launch", "slip", ("2026-07-15", D, True), ("2026-07-12", D))],
+    ),
+    (
+        "reuters-past-plan-forced-delays",
+        "2026-03-20",
+        "NASA had originally planned to fly Artemis II in 2024, but heat shield problems forced delays.",
+        [],
+    ),
+    (
+        "esa-exomars-anniversary",
+        "2026-03-14",
+        "Ten years ago, on 14 March 2016, the ExoMars Trace Gas Orbiter launched on a Proton rocket from "
+        "Baikonur.",
+        [],
+    ),
+    (
+        "nasa-crew13-net",
+        "2026-07-20",
+        "NASA and SpaceX are targeting no earlier than 12:09 p.m. EDT Wednesday, July 29, for the launch of "
+        "the agency's SpaceX Crew-13 mission to the International Space Station.",
+        [("Crew-13", "launch", "target", ("2026-07-29T16:09", MIN, True), None)],
+    ),
+    (
+        "spacenews-quarter-into-half-of-the-year",
+        "2026-04-15",
+        "ULA said the Vulcan launch of the first operational batch of Amazon Kuiper satellites has slipped "
+        "from the second quarter into the second half of the year.",
+        [("Vulcan", "launch", "slip", ("2026-07-01", H), ("2026-04-01", Q))],
+    ),
+    (
+        "sfn-originally-on-another-rocket",
+        "2026-03-20",
+        "Europa Clipper was originally scheduled to launch on SLS in 2022 before NASA switched to a Falcon "
+        "Heavy.",
+        [],
+    ),
+    (
+        "tass-progress-shifted-by-days",
+        "2026-09-01",
+        "The launch of the Progress MS-34 cargo spacecraft to the ISS has been shifted by two days, to "
+        "September 11, the press service of Roscosmos reported.",
+        [("Progress MS-34", "launch", "slip", ("2026-09-11", D), ("2026-09-09", D))],
+    ),
+    (
+        "nsf-booster-rolled-out-weekday",
+        "2026-05-06",  # a Wednesday: the Thursday before
+        "Booster 19 rolled out to the launch site on Thursday and was lifted onto the orbital launch mount, "
+        "with a static fire expected next week.",
+        [],
+    ),
+    (
+        "ria-angara-instead-of",
+        "2026-11-10",
+        "The Angara-A5 rocket with the Luch-5X satellite will be launched from Plesetsk on November 26 "
+        "instead of November 19, a source told RIA Novosti.",
+        [("Angara", "launch", "slip", ("2026-11-26", D), ("2026-11-19", D))],
+    ),
+    (
+        "xinhua-change7-around-month",
+        "2026-05-01",  # a Friday
+        "China plans to launch the Chang'e-7 mission around August 2026, the China National Space "
+        "Administration said on Friday.",
+        [("Chang'e-7", "launch", "target", ("2026-08-01", MON), None)],
+    ),
+    (
+        "ariane6-entered-service-late",
+        "2026-03-20",
+        "Europe's Ariane 6 entered service in 2024, four years later than planned.",
+        [],
+    ),
+    (
+        "esa-space-rider-season-year-later",
+        "2026-03-20",
+        "ESA's Space Rider will make its maiden flight on Vega-C in autumn 2027, a year later than planned.",
+        [("Vega-C", "launch", "slip", ("2027-09-01", Q), ("2026-09-01", Q))],
+    ),
+    (
+        "nsf-past-quote-would-launch-by",
+        "2026-03-20",
+        "Last year, SpaceX said Starship would launch from LC-39A by the end of 2025.",
+        [],
+    ),
+    (
+        "jaxa-new-launch-date-is",
+        "2026-03-11",
+        "Due to unfavorable weather conditions, the launch of H3 F7 has been postponed. The new launch date "
+        "is March 14 (Saturday), and the launch time window is 10:00 to 11:00 JST.",
+        [("H3", "launch", "slip", ("2026-03-14", D), None)],
+    ),
+    (
+        "spacenews-task-order-fiscal-year",
+        "2026-10-07",
+        "The Space Force awarded ULA a $1.2 billion task order on Oct. 3 for seven Vulcan launches slated "
+        "for fiscal year 2027.",
         [],
     ),
 ]

@@ -16,44 +16,60 @@ How a text is read:
    it gives an old time: "(from its original date in September 2025)".
 3. Time expressions are found and read (`tracker.extract_times`, then
    `tracker.timetext.parse_text`), resolved against the publication time: ranges
-   ("Nov. 9-12"), "the 15th", "tomorrow, Tuesday, Aug. 26", Moscow/Beijing/IST/JST
-   times; a clock in "local time" keeps only its day. The words just before each give
-   its role (`tracker.extract_cues`): old ("from", "initially scheduled for", "instead
-   of", "later than"), planned ("the launch, scheduled for June 5, has been postponed":
-   old when a verb or a later new time moves it, else new), ignored ("said on", "a news
+   ("Nov. 9-12", "between April 8 and April 10", "between 10:00 and 12:00 UTC"), "the
+   15th", "the week of April 20", "tomorrow, Tuesday, Aug. 26", "48 hours from now",
+   seasons ("late spring 2027"), Moscow/Beijing/IST/JST times; a clock in "local time"
+   keeps only its day. The words just before each give its role
+   (`tracker.extract_cues`): old ("from", "initially scheduled for", "instead of",
+   "later than"), planned ("the launch, scheduled for June 5, has been postponed": old
+   when a verb or a later new time moves it, else new), ignored ("said on", "a news
    conference at", "ten times in 2026"), history ("launched on", "flew for the first
-   time on") or new. A subject whose event already happened, or that is given only a
-   plan for a day already past, yields nothing from that sentence (clause, for
-   history). "Thursday's launch" is the old time when the sentence moves it. A bare
-   weekday is the next such day on or after publication; an old weekday that would
-   fall after the new time is moved a week back ("delayed from Friday to Monday").
+   time on"), something done that day ("rolled out on Tuesday") or new. A subject whose
+   event already happened, or that is given only a plan for a day already past, yields
+   nothing from that sentence (clause, for history); a clause that only narrates what
+   was done ("On Wednesday, SpaceX rolled out the Falcon 9") and a retrospective one
+   ("marked ten years since", "two years ago") yield nothing at all. "Thursday's
+   launch" is the old time when the sentence moves it. A bare weekday is the next such
+   day on or after publication, but the most recent one when it is when something was
+   done ("scrubbed on Tuesday"); an old weekday that would fall after the new time is
+   moved a week back ("delayed from Friday to Monday").
 4. Vehicles and missions come from a table of name patterns; event types from keywords
    ("transport"/"rollout", "static fire", "launch", "flight", "debut"...). A time
    belongs to the nearest vehicle/mission and event named before it. A sentence that
    names none ("The delay, now pointing to April 16") uses the article's topic: the
    name mentioned most often (ties: first mentioned), or the subject of the sentence
-   before when it opens with "That mission"/"It".
+   before when it opens with "That mission"/"It". A name in a phrase about another
+   event ("into conflict with the Crew-13 launch in August", "ahead of Thursday's launch
+   of Crew-12", `tracker.extract_scope`) is no subject: that phrase, its times and its
+   cue words are set aside.
 5. Cue words decide whether there is a change at all: a move ("postponed", "delayed",
    "pushed back", "pushed ... to Saturday", "slips"), an advance ("moved up"), a scrub,
    "indefinitely"/"TBD", or a stated target ("scheduled for", "no earlier than", "as
-   early as", "plans for"). Dates without such cues yield nothing ("The rocket first
+   early as", "as soon as", "won't launch before", "plans for", "will try again", "the
+   new launch date is"); amounts may be in months or years ("a three-month delay").
+   Dates without such cues yield nothing ("The rocket first
    flew on March 24, 2020."), and so does "from April 1 to April 6" (a window). In a
-   sentence about two subjects each reads the cues of its own clause.
-6. The findings of one article about the same subject and event are merged into one:
-   the title's "slips by 24 hours" and the body's "no earlier than 8 p.m. EDT" are one
-   change with both the amount and the new time.
+   sentence about two subjects each reads the cues of its own clause. A move with only an
+   old time long past and no present-tense verb ("had originally planned to fly in 2024,
+   but problems forced delays") is history, not news.
+6. The findings of one article about the same subject and event are merged into one
+   (`tracker.extract_article`): the title's "slips by 24 hours" and the body's "no
+   earlier than 8 p.m. EDT" are one change with both the amount and the new time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tracker.extract_article import Draft, Finding, join_topic_drafts, merge, redo, shift, shift_months
 from tracker.extract_cues import (
     ADVANCE,
+    CURRENT_MOVE,
     FINITE_MOVE,
     HEDGE,
     NET_BEFORE,
@@ -65,12 +81,13 @@ from tracker.extract_cues import (
     TARGET,
     TBD,
     WEAK,
-    clauses,
     deltas,
     explicit_new,
+    reported,
     role,
 )
 from tracker.extract_names import EVENTS, MISSIONS, VEHICLES, Namer
+from tracker.extract_scope import Aside, asides, blank, clauses, past_narration, retrospectives
 from tracker.extract_sentences import mask_parens, sentences
 from tracker.extract_times import Time, expressions, possessive_days, read
 from tracker.models import Precision, TimeSpec
@@ -79,37 +96,7 @@ from tracker.timespec import utc
 __all__ = ["Finding", "extract"]
 
 _MAX_TEXT = 200_000  # characters read from one text; the rest is ignored
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One schedule statement found in prose.
-
-    ``change`` is "slip", "advance", "scrub", "tbd" (postponed with no new date, or
-    indefinitely: ``new`` is then an UNKNOWN TimeSpec), "target" (a date stated as the
-    plan, with no move stated: "as early as April 1") or "occurred" (a rollout reported
-    as happening on a date). ``delta`` is a stated amount ("by 24 hours"), negative for
-    an advance; ``old`` is derived from ``new`` and ``delta`` only when both are in the
-    same sentence ("pushed back by two days to April 16" gives April 14).
-
-    ``confidence`` is a sum, clamped to 0..1: the cue (a move, scrub or explicit TBD
-    0.6; a stated target 0.5; a postponement with no date 0.45; an occurrence 0.4; a
-    bare future "will have ... on Thursday" 0.3), +0.15 when a new time is known, +0.1
-    when an old time or an amount is, +0.1 when the vehicle or mission is named in the
-    sentence itself (not taken from the article's topic), -0.2 for hedges ("could",
-    "maybe", "if all goes well"). Merged findings keep the highest.
-    """
-
-    subject: str
-    vehicle: str | None
-    mission: str | None
-    event_type: str | None
-    old: TimeSpec | None
-    new: TimeSpec | None
-    change: str
-    confidence: float
-    sentence: str
-    delta: timedelta | None = None
+_LONG_PAST = timedelta(days=61)  # an old time that ended this long before publication is history
 
 
 # ---- names -------------------------------------------------------------------
@@ -135,6 +122,45 @@ def _names(sentence: str, table: list[tuple[re.Pattern[str], Namer]]) -> list[_M
     return out
 
 
+@dataclass(frozen=True)
+class _Scoped:
+    """A sentence with the phrases about other events and the clauses looking back set aside:
+    the text left to read (blanked there, positions kept), the vehicles and missions that are
+    its subjects, those the article is about (which include the ones looked back on: "Two
+    years ago, NASA said Artemis II would fly in 2024; it has since been delayed"), and the
+    phrases of the subject's own sequence ("after a scrub on Saturday")."""
+
+    masked: str
+    vehicles: list[_Mention]
+    missions: list[_Mention]
+    about: list[tuple[str, _Mention]]
+    sequence: list[Aside]
+
+
+@functools.lru_cache(maxsize=1024)  # an article's sentences are scoped for its topic and then read
+def _scoped(sentence: str) -> _Scoped:
+    masked = mask_parens(sentence)
+    vehicles, missions = _names(sentence, VEHICLES), _names(sentence, MISSIONS)
+    starts = {g[0].start for g in expressions(masked)}
+    found = asides(masked, starts, [(m.start, m.name) for m in vehicles + missions])
+    other = [a for a in found if a.other]
+    history = retrospectives(masked)
+
+    def outside(mentions: list[_Mention], spans: list[Aside]) -> list[_Mention]:
+        return [m for m in mentions if not any(a.start <= m.start < a.end for a in spans)]
+
+    about = [("vehicle", m) for m in outside(vehicles, other)] + [
+        ("mission", m) for m in outside(missions, other)
+    ]
+    return _Scoped(
+        blank(masked, other + history),
+        outside(vehicles, other + history),
+        outside(missions, other + history),
+        about,
+        [a for a in found if not a.other],
+    )
+
+
 def _events(masked: str) -> list[_Mention]:
     return sorted(
         (_Mention(m.start(), kind) for kind, p in EVENTS for m in p.finditer(masked)), key=lambda m: m.start
@@ -156,32 +182,6 @@ def _after(mentions: list[_Mention], pos: int, rivals: list[_Mention], partner: 
     if partner is not None and any(pos < r.start < first.start and r.name != partner for r in rivals):
         return None
     return first.name
-
-
-@dataclass
-class _Draft:
-    """A finding under construction; ``change`` None means it only lends its old time."""
-
-    vehicle: str | None
-    mission: str | None
-    event_type: str | None
-    sentence: str
-    index: int
-    old: Time | None = None
-    new: Time | None = None
-    delta: timedelta | None = None
-    change: str | None = None
-    base: float = 0.0
-    named: bool = False
-    hedged: bool = False
-    old_derived: bool = False
-    new_explicit: bool = False  # the new time follows "to", "now", "no earlier than"...
-    planned: list[Time] = dataclasses.field(default_factory=list)
-    positions: list[int] = dataclasses.field(default_factory=list)
-
-    @property
-    def key(self) -> tuple[str, str | None]:
-        return (self.mission or self.vehicle or "", self.event_type)
 
 
 @dataclass
@@ -211,11 +211,11 @@ def _subject(
 _Key = tuple[str | None, str | None, str | None]
 
 
-def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Context) -> list[_Draft]:
-    masked = mask_parens(sentence)
-    vehicles, missions = _names(sentence, VEHICLES), _names(sentence, MISSIONS)
+def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Context) -> list[Draft]:
+    scoped = _scoped(sentence)
+    masked, vehicles, missions = scoped.masked, scoped.vehicles, scoped.missions
     events = _events(masked)
-    drafts: dict[_Key, _Draft] = {}
+    drafts: dict[_Key, Draft] = {}
     spans = clauses(masked)
     history: dict[_Key, set[int]] = {}  # subject -> clauses that tell of an event that happened
     stale: set[_Key] = set()  # subjects given a plan for a day already past: a quote of an old plan
@@ -229,10 +229,10 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         event = (before[-1] if before else events[0]).name if events else topic.event
         return (vehicle, mission, event), named
 
-    def draft_at(pos: int) -> _Draft:
+    def draft_at(pos: int) -> Draft:
         key, named = key_at(pos)
         if key not in drafts:
-            drafts[key] = _Draft(*key, sentence, index, named=named)
+            drafts[key] = Draft(*key, sentence, index, named=named)
         drafts[key].positions.append(pos)
         return drafts[key]
 
@@ -240,17 +240,20 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         for planned in possessive_days(masked, published):  # "Thursday's launch was pushed to Saturday"
             d = draft_at(planned.start)
             d.old = d.old or planned
+    read_times: list[tuple[str, str, Time, bool]] = []
     prev_end = 0
     for group in expressions(masked):
         start = group[0].start
         pre = masked[max(prev_end, start - 100) : start]
         prev_end = group[-1].end
         what = role(pre)
+        if what in ("new", "planned") and past_narration(masked[slice(*spans[clause_of(start)])]):
+            what = "acted"  # "On Wednesday, SpaceX rolled out the Falcon 9": when it was done
         if what == "done":
             history.setdefault(key_at(start)[0], set()).add(clause_of(start))
-        if what in ("done", "ignore"):
+        if what in ("done", "ignore", "acted"):
             continue
-        found = read(group, published)
+        found = read(group, published, past=reported(pre))
         if found is None:
             continue
         latest = found.spec.latest
@@ -259,17 +262,22 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
             continue
         if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
             found = dataclasses.replace(found, spec=dataclasses.replace(found.spec, net=True))
-        d = draft_at(start)
+        sequence = any(a.start <= start < a.end for a in scoped.sequence)
+        read_times.append((what, pre, found, sequence))
+    # The times of the clause itself first: a time in "ahead of ..." or "after ..." only fills a gap.
+    for what, pre, found, sequence in sorted(read_times, key=lambda t: t[3]):
+        d = draft_at(found.start)
         d.hedged = d.hedged or bool(HEDGE.search(pre))
         if what == "old":
             d.old = d.old or found
         elif what == "planned":
             d.planned.append(found)
-        else:
+        elif not (sequence and d.new is not None):
             d.new, d.new_explicit = found, explicit_new(pre)
     for pos, amount in deltas(masked):
         d = draft_at(pos)
-        d.delta = d.delta or amount
+        if d.delta is None:
+            d.delta, d.months = amount.delta, amount.months
     cue = next((c for c in (TBD, SCRUB, SLIP_VERB, SLIP) if c.search(masked)), None)
     if not drafts and cue is not None:
         draft_at(cue.search(masked).start())  # type: ignore[union-attr]
@@ -284,10 +292,19 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
     several = len({(d.vehicle, d.mission) for d in out}) > 1
     for d in out:
         _classify(d, _cue_text(d, masked) if several else masked, masked, published)
-    return out
+    return [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
 
 
-def _settle_planned(d: _Draft, masked: str) -> None:
+def _old_news(d: Draft, published: datetime, text: str) -> bool:
+    """A move told only by an old time long past, with no present-tense verb: "NASA had originally
+    planned to fly Artemis II in 2024, but problems forced delays" is history."""
+    if d.change is None or d.new is not None or d.delta is not None or d.old is None:
+        return False
+    latest = d.old.spec.latest
+    return latest is not None and latest < published - _LONG_PAST and not CURRENT_MOVE.search(text)
+
+
+def _settle_planned(d: Draft, masked: str) -> None:
     """A plan named in passing ("the launch, scheduled for June 5, ...") is the old time when
     the sentence goes on to a new one ("... has been rescheduled to June 7") or a verb moves
     it ("... was scrubbed", "... has been postponed indefinitely"); otherwise it is the plan
@@ -301,7 +318,7 @@ def _settle_planned(d: _Draft, masked: str) -> None:
             d.new = planned
 
 
-def _cue_text(d: _Draft, masked: str) -> str:
+def _cue_text(d: Draft, masked: str) -> str:
     """The clauses holding a draft's times, when they have cue words of their own: in a
     sentence about two vehicles, one's slip is not the other's."""
     spans = clauses(masked)
@@ -311,7 +328,7 @@ def _cue_text(d: _Draft, masked: str) -> str:
     return text if any(c.search(text) for c in cues) else masked
 
 
-def _is_span(d: _Draft, masked: str) -> bool:
+def _is_span(d: Draft, masked: str) -> bool:
     """ "runs from April 1 to April 6": the two ends of a window, when no word says anything moved."""
     if d.old is None or d.new is None or d.old.start > d.new.start:
         return False
@@ -319,7 +336,7 @@ def _is_span(d: _Draft, masked: str) -> bool:
     return bool(SPAN.match(between) and SPAN_START.search(masked[: d.old.start]))
 
 
-def _classify(d: _Draft, masked: str, sentence: str, published: datetime) -> None:
+def _classify(d: Draft, masked: str, sentence: str, published: datetime) -> None:
     """Set the draft's change and base confidence from the cue words of its sentence (or of
     its clause, ``masked``; ``sentence`` is the whole masked sentence the times point into)."""
     if _is_span(d, sentence) and not any(c.search(masked) for c in (SLIP, ADVANCE, SCRUB, TBD)):
@@ -329,9 +346,11 @@ def _classify(d: _Draft, masked: str, sentence: str, published: datetime) -> Non
     old = d.old.spec if d.old else None
     advance = bool(ADVANCE.search(masked))
     if d.delta is not None and advance:
-        d.delta = -d.delta
-    if new is not None and d.delta is not None and old is None and new.precision <= Precision.DAY:
-        d.old = Time(d.new.start, d.new.end, _shift(new, -d.delta), False)  # type: ignore[union-attr]
+        d.delta, d.months = -d.delta, -d.months
+    derivable = new is not None and (new.precision <= Precision.DAY or d.months)
+    if new is not None and d.delta is not None and old is None and derivable:
+        back = shift_months(new, -d.months) if d.months else shift(new, -d.delta)
+        d.old = Time(d.new.start, d.new.end, back, False)  # type: ignore[union-attr]
         d.old_derived = True
     d.hedged = d.hedged or (new is None and bool(HEDGE.search(masked)))
     if TBD.search(masked) and new is None:
@@ -366,127 +385,23 @@ def _occurred(new: TimeSpec, published: datetime, masked: str) -> bool:
     return abs(new.earliest - published) <= timedelta(days=2)
 
 
-def _shift(spec: TimeSpec, by: timedelta) -> TimeSpec:
-    def move(dt: datetime | None) -> datetime | None:
-        return None if dt is None else dt + by
-
-    return TimeSpec(move(spec.earliest), move(spec.latest), spec.precision, spec.net, move(spec.t0))
-
-
 # ---- the article ------------------------------------------------------------------
 
 
 def _topic(sentences: list[str]) -> _Context:
-    """The article's subject: the most mentioned vehicle or mission (ties: the first mentioned)."""
+    """The article's subject: the most mentioned vehicle or mission (ties: the first mentioned).
+    Names in phrases about other events ("ahead of the Crew-12 launch") do not count."""
     counts: Counter[tuple[str, str]] = Counter()
     first: dict[tuple[str, str], int] = {}
     for sentence in sentences:
-        for kind, table in (("vehicle", VEHICLES), ("mission", MISSIONS)):
-            for mention in _names(sentence, table):
-                key = (kind, mention.name)
-                counts[key] += 1
-                first.setdefault(key, len(first))
+        for kind, mention in _scoped(sentence).about:  # vehicles first, as they are listed
+            key = (kind, mention.name)
+            counts[key] += 1
+            first.setdefault(key, len(first))
     if not counts:
         return _Context()
     kind, name = min(counts, key=lambda k: (-counts[k], first[k]))
     return _Context(name, None) if kind == "vehicle" else _Context(None, name)
-
-
-def _merge(drafts: list[_Draft], published: datetime) -> Finding | None:
-    """One finding from every draft of an article about the same subject and event."""
-    full = [d for d in drafts if d.change is not None]
-    if not full:
-        return None
-    with_new = [d for d in full if d.new is not None]
-    primary = (
-        min(with_new, key=lambda d: (d.new.spec.precision, -d.index))  # type: ignore[union-attr]
-        if with_new
-        else max(full, key=lambda d: (d.base, -d.index))
-    )
-    new = primary.new.spec if primary.new else None
-    olds = sorted(
-        (d for d in drafts if d.old is not None), key=lambda d: (d.old_derived, d is not primary, d.index)
-    )
-    old_time = olds[0].old if olds else None
-    delta = primary.delta or next((d.delta for d in sorted(drafts, key=lambda d: d.index) if d.delta), None)
-    change = primary.change
-    moves = [d.change for d in full if d.change in ("slip", "advance", "scrub")]
-    if change == "target" and moves:
-        change = moves[0]
-    if change == "tbd" and new is None:
-        new = TimeSpec.unknown()
-    old = old_time.spec if old_time else None
-    weekday_old = old is not None and old_time is not None and old_time.weekday_only
-    if weekday_old and old and new and old.earliest and new.earliest and old.earliest >= new.earliest:
-        old = _shift(old, -timedelta(days=7))  # "from Friday to Monday": the Friday before
-    elif weekday_old and old and old.earliest and old.earliest > published + timedelta(days=3):
-        old = _shift(old, -timedelta(days=7))  # no new time: "scrubbed on Tuesday", written on Friday
-    moved = old and new and old.earliest and new.earliest and old.earliest != new.earliest
-    if moved and old and new and old.earliest and new.earliest and change in ("slip", "advance", "target"):
-        change = "slip" if new.earliest > old.earliest else "advance"
-    score = max(_score(d) for d in full)
-    vehicle = primary.vehicle or next((d.vehicle for d in drafts if d.vehicle), None)
-    mission = primary.mission or next((d.mission for d in drafts if d.mission), None)
-    name = mission or vehicle or ""
-    subject = f"{name} {primary.event_type}" if primary.event_type else name
-    assert change is not None
-    return Finding(
-        subject, vehicle, mission, primary.event_type, old, new, change, score, primary.sentence, delta
-    )
-
-
-def _score(d: _Draft) -> float:
-    score = d.base
-    score += 0.15 if d.new is not None else 0.0
-    score += 0.1 if d.old is not None or d.delta is not None else 0.0
-    score += 0.1 if d.named else 0.0
-    score -= 0.2 if d.hedged else 0.0
-    return round(min(1.0, max(0.0, score)), 2)
-
-
-_REDO = re.compile(
-    r"\bengines?\b[^.]{0,60}\b(?:swap(?:ped|ping)?|switch(?:ed|ing)?\s+(?:\w+\s+){0,2}out|replac(?:e|ed|ing))\b"
-    r"|\b(?:swap(?:ped|ping)?|replac(?:e|ed|ing))\b[^.]{0,40}\bengines?\b"
-    r"|\b(?:another|second|new) static fire\b",
-    re.I,
-)
-_DONE_FIRE = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)[’']s static fire\b", re.I
-)
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def _redo(sentences: list[str], published: datetime, topic: _Context) -> list[Finding]:
-    """An engine swap after a static fire means another static fire before flight: an
-    implied slip with no new date ("one of the engines looks suspicious and they will be
-    needing to switch that one out"). Low confidence: the text states no date or delay."""
-    name = topic.vehicle or topic.mission
-    if name is None:
-        return []
-    for sentence in sentences:
-        if not _REDO.search(sentence):
-            continue
-        old = None
-        done = _DONE_FIRE.search(sentence)
-        if done:
-            back = (published.weekday() - _WEEKDAYS.index(done.group(1).lower())) % 7
-            day = (published - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
-            old = TimeSpec(day, day + timedelta(days=1), Precision.DAY, False, day)
-        return [
-            Finding(
-                subject=f"{name} static fire",
-                vehicle=topic.vehicle,
-                mission=topic.mission,
-                event_type="static fire",
-                old=old,
-                new=None,
-                change="slip",
-                confidence=0.35,
-                sentence=sentence.strip(),
-                delta=None,
-            )
-        ]
-    return []
 
 
 # "That mission was originally scheduled for Thursday": the subject of the sentence before.
@@ -500,22 +415,6 @@ def _last(mentions: list[_Mention]) -> str | None:
     return mentions[-1].name if mentions else None
 
 
-def _join_topic_drafts(drafts: list[_Draft]) -> None:
-    """A sentence that names nothing ("Now targeting Monday") falls back on the article's topic,
-    a vehicle; when the article names exactly one mission for that vehicle and event, the
-    sentence is about that mission ("Standing down from today's Falcon 9 launch of Starlink 6-81")."""
-    for d in drafts:
-        if d.named or d.mission is not None or d.vehicle is None:
-            continue
-        found = {
-            x.mission
-            for x in drafts
-            if x.named and x.mission and (x.vehicle, x.event_type) == (d.vehicle, d.event_type)
-        }
-        if len(found) == 1:
-            d.mission = found.pop()
-
-
 def extract(text: str, published: datetime) -> list[Finding]:
     """Schedule changes stated in ``text``, with relative dates read against ``published``.
 
@@ -526,10 +425,11 @@ def extract(text: str, published: datetime) -> list[Finding]:
     published = utc(published)
     lines = sentences(text[:_MAX_TEXT])
     topic = _topic(lines)
-    drafts: list[_Draft] = []
+    drafts: list[Draft] = []
     previous = _Context()
     for index, sentence in enumerate(lines):
-        named = _Context(_last(_names(sentence, VEHICLES)), _last(_names(sentence, MISSIONS)), topic.event)
+        scoped = _scoped(sentence)
+        named = _Context(_last(scoped.vehicles), _last(scoped.missions), topic.event)
         context = topic
         unnamed = not (named.vehicle or named.mission)
         if unnamed and (previous.vehicle or previous.mission) and _ANAPHOR.match(sentence):
@@ -539,7 +439,7 @@ def extract(text: str, published: datetime) -> list[Finding]:
         except (ValueError, OverflowError, IndexError):
             continue
         drafts.extend(found)
-        events = _events(mask_parens(sentence))
+        events = _events(scoped.masked)
         if events:
             topic = dataclasses.replace(topic, event=events[-1].name)
         if named.mission or named.vehicle:
@@ -547,17 +447,18 @@ def extract(text: str, published: datetime) -> list[Finding]:
             previous = _Context(
                 named.vehicle or previous.vehicle, previous.mission if keep else named.mission
             )
-    _join_topic_drafts(drafts)
-    by_key: dict[tuple[str, str | None], list[_Draft]] = {}
+    join_topic_drafts(drafts)
+    by_key: dict[tuple[str, str | None], list[Draft]] = {}
     for d in drafts:
         by_key.setdefault(d.key, []).append(d)
     merged: list[tuple[int, Finding | None]] = []
     for group in by_key.values():
         try:
-            merged.append((min(d.index for d in group), _merge(group, published)))
+            merged.append((min(d.index for d in group), merge(group, published)))
         except (ValueError, OverflowError):
             continue
     findings = [f for _, f in sorted(merged, key=lambda pair: pair[0]) if f is not None]
     if not findings:  # only when nothing is stated outright: an implied slip
-        findings.extend(_redo(lines, published, _topic(lines)))
+        first = _topic(lines)
+        findings.extend(redo(lines, published, first.vehicle, first.mission))
     return findings

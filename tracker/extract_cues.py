@@ -2,24 +2,30 @@
 
 Two kinds of table. Sentence cues say that a change is stated at all: a move
 ("postponed", "pushed ... to Saturday", "stood down"), an advance ("moved up"), a scrub,
-"indefinitely", a stated target ("scheduled for", "NET"). Role cues, the words just
-before a time, say what that time is: the old plan ("from", "initially scheduled for"),
-the new one ("to", "now", "no earlier than"), a plan that a later verb moves ("the launch,
-scheduled for June 5, has been postponed"), an event that already happened ("launched
-on"), or a date that is not the event's at all ("said on", "a news conference at").
+"indefinitely", a stated target ("scheduled for", "NET", "won't launch before", "as soon
+as", "will try again"). Role cues, the words just before a time, say what that time is:
+the old plan ("from", "initially scheduled for", "a scrub on"), the new one ("to", "now",
+"no earlier than"), a plan that a later verb moves ("the launch, scheduled for June 5, has
+been postponed"), an event that already happened ("launched on"), something done on that
+day ("rolled out on Tuesday", "moved the rocket to the pad on Wednesday": a report, not a
+plan), or a date that is not the event's at all ("said on", "a news conference at",
+"fiscal year 2027").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
-from itertools import pairwise
 
 __all__ = [
     "ADVANCE",
+    "CURRENT_MOVE",
     "FINITE_MOVE",
     "HEDGE",
     "NET_BEFORE",
+    "NUMBER",
+    "PAST_ACTION",
     "SCRUB",
     "SLIP",
     "SLIP_VERB",
@@ -28,18 +34,22 @@ __all__ = [
     "TARGET",
     "TBD",
     "WEAK",
-    "clauses",
+    "Amount",
+    "amount",
     "deltas",
     "explicit_new",
+    "reported",
     "role",
 ]
 
 _NUM_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty-four": 24, "forty-eight": 48,
+    "a couple of": 2, "couple of": 2,
 }  # fmt: skip
-_NUM = r"(?:\d{1,4}|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + ")"
-_UNIT = r"(?:minute|hour|day|week)s?"
+NUMBER = r"(?:\d{1,4}|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)).replace(" ", r"\s+") + ")"
+_NUM = NUMBER
+_UNIT = r"(?:minute|hour|day|week|month|year)s?"
 # What "pushed ... to" must be followed by to be a move to a date: "pushed NASA to act" is not one.
 _DATE_AHEAD = (
     r"(?=\d|(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -70,10 +80,18 @@ SCRUB = re.compile(r"\b(?:scrub(?:s|bed|bing)?|called off|aborted)\b", re.I)
 TBD = re.compile(
     r"\b(?:indefinitely|until further notice|to be determined|no new (?:launch )?date)\b|\bTB[DA]\b"
 )
+# "won't launch before April", "will not happen before mid-2027": a NET statement, not a deadline.
+# The verb must be the event's: "won't decide before Friday" says nothing of a launch date.
+_NOT_BEFORE = (
+    r"\bnot before|\b(?:won['’]t|will not|wouldn['’]t|would not|cannot|can['’]t)"
+    r"(?:\s+[\w'’.-]+){0,5}?\s+(?:launch|fly|lift off|happen|take place|occur|debut|roll out|dock|undock"
+    r"|land|return|be ready)\b(?:\s+(?!(?:and|but|while)\b)[\w'’.-]+){0,6}?\s+before"
+)
 TARGET = re.compile(
     r"\b(?:scheduled|set (?:for|to)|slated|target(?:s|ed|ing)?|no earlier than|not earlier than"
-    r"|as early as|planned|plans? (?:for|to)|expected to|aims? (?:for|to)|aiming"
-    r"|due to (?:launch|lift|fly|blast|roll|dock|undock|land)|window open(?:s|ing))\b|\bNET\b",
+    r"|as early as|as soon as(?! possible)|planned|plans? (?:for|to)|expected to|aims? (?:for|to)|aiming"
+    r"|due to (?:launch|lift|fly|blast|roll|dock|undock|land)|window open(?:s|ing)"
+    rf"|(?:try|tries|trying) again|new (?:launch |target )?date|{_NOT_BEFORE})\b|\bNET\b",
     re.I,
 )
 WEAK = re.compile(
@@ -92,6 +110,13 @@ FINITE_MOVE = re.compile(
     r"(?:postponed|delayed|pushed|moved|slipped|rescheduled|scrubbed|called off|deferred|put on hold)\b",
     re.I,
 )
+# A move stated as standing now ("has been postponed", "is delayed", "indefinitely"), not told as history.
+CURRENT_MOVE = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+|again\s+|also\s+|further\s+)?(?:been\b|slipped|moved|shifted)"
+    r"|\b(?:is|are)\s+(?:now\s+|again\s+|also\s+)?(?:postponed|delayed|pushed|moved|rescheduled|deferred)\b"
+    r"|\b(?:indefinitely|until further notice|no new (?:launch )?date)\b",
+    re.I,
+)
 
 # ---- roles ----------------------------------------------------------------------------
 
@@ -99,7 +124,8 @@ _SAID_BEFORE = re.compile(
     r"(?<!previously )(?<!originally )(?<!initially )\b(?:said|says|saying|announced|announces|told(?: \w+)?"
     r"|reported|reports|stated|wrote|tweeted|posted|confirmed|published|since|postponed|delayed)\b"
     r"[\s,]*(?:on|in|at|last|this)?[\s,]*$"
-    r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$",
+    r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$"
+    r"|\b(?:fiscal(?: year)?|FY)\s*$",  # "fiscal year 2027" starts in October 2026: not the calendar year
     re.I,
 )
 # An event that already happened: its date is history, and so is the sentence's statement about it.
@@ -122,17 +148,37 @@ _ASIDE_BEFORE = re.compile(
 _OLD_BEFORE = re.compile(
     r"\bfrom\s+(?:(?:the|its|an?|their)\s+)?(?:(?:original|previous|earlier|planned|initial|prior)\s+)?"
     r"(?:(?:target|date|launch date|slot)\s+(?:of\s+)?)?$"
-    r"|\b(?:scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$|(?<!no )(?<!not )\blater than\b"
+    r"|\b(?:scrub|scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$|(?<!no )(?<!not )\blater than\b"
     r"|\b(?:instead of|original(?:ly)?|initial(?:ly)?|previous(?:ly)?|(?<!no )(?<!not )earlier"
     r"|supposed to|was (?:scheduled|set|planned|expected|due|targeted|slated)|had been|past|beyond)\b",
     re.I,
 )
 _NEW_BEFORE = re.compile(
     r"(?<!supposed )(?<!expected )(?<!\bscheduled )(?<!planned )(?<!\bset )(?<!\bdue )(?<!going )(?<!have )"
-    r"\bto\b|\b(?:now|until|till|into|no earlier than|not earlier than|not before|as early as)\b|(?<!original )\bNET\b",
+    r"\bto\b|\b(?:now|until|till|into|no earlier than|not earlier than|not before|as early as|as soon as)\b"
+    r"|(?<!original )\bNET\b",
     re.I,
 )  # fmt: skip
-NET_BEFORE = re.compile(r"(?:\b(?:no|not) earlier than|\bnot before|\bas early as)[\s,]*(?:on|at)?\s*$", re.I)
+NET_BEFORE = re.compile(
+    rf"(?:\b(?:no|not) earlier than|\bas early as|\bas soon as)[\s,]*(?:on|at)?\s*$"
+    rf"|(?:{_NOT_BEFORE})\b[^.;]{{0,60}}$",  # "won't launch before the FAA review ends in April"
+    re.I,
+)
+# Something done on the day named after it: "rolled out on Tuesday", "moved the rocket to the pad on
+# Wednesday". Not after "to", "for", "until"...: "moved to Wednesday" is a new date.
+_ACTED = (
+    r"(?<!\bbe )(?<!\bbeen )(?<!\bto )(?<!\bwill )\b(?:rolled|moved|transported|hauled|arrived|raised|lowered"
+    r"|lifted(?! off)|stacked|mated|integrated|fuell?ed|loaded|fired|tested|shipped|delivered|encapsulated"
+    r"|installed|returned|departed|left|reached|went|began|started|finished|received|unveiled|marked)\b"
+)
+PAST_ACTION = re.compile(_ACTED, re.I)
+_ACTED_BEFORE = re.compile(
+    _ACTED + r"(?:\s+(?!(?:and|but|while|then|will|is|are|now|planned|scheduled|set|targeted|slated"
+    r"|expected|ahead|before|after|until)\b)[\w'’.-]+){0,14}?[\s,]*(?:on|last|this|early|late)?[\s,]*$",
+    re.I,
+)
+_NOT_ACTED = re.compile(r"\b(?:to|for|until|till|from|than|into|by|of|NET)\s*$", re.I)
+_REPORTED = re.compile(r"\b(?:scrub|scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$", re.I)
 # "The launch, scheduled for June 5, ...": a plan, which the rest of the sentence may move.
 _PLANNED_BEFORE = re.compile(
     r"(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bbeen )(?<!\bnow )(?<!\bstill )(?<!\bcurrently )(?<!\bremains )"
@@ -150,10 +196,13 @@ def role(pre: str) -> str:
     """What a time is, from the words just before it.
 
     "old", "new", "planned" (new unless the sentence moves it), "done" (an event that
-    happened: history) or "ignore" (a date of something else).
+    happened: history), "acted" (something done that day, which is neither a plan nor the
+    event itself) or "ignore" (a date of something else).
     """
     if _DONE_BEFORE.search(pre):
         return "done"
+    if _ACTED_BEFORE.search(pre) and not _NOT_ACTED.search(pre):
+        return "acted"
     if _SAID_BEFORE.search(pre) or _ASIDE_BEFORE.search(pre):
         return "ignore"
     old = max((m.end() for m in _OLD_BEFORE.finditer(pre)), default=-1)
@@ -161,6 +210,12 @@ def role(pre: str) -> str:
     if old > new:
         return "old"
     return "planned" if _PLANNED_BEFORE.search(pre) else "new"
+
+
+def reported(pre: str) -> bool:
+    """Whether a time is when something was done ("scrubbed on Tuesday"): a bare weekday there
+    is the most recent such day, not the next one."""
+    return bool(_REPORTED.search(pre) or (_ACTED_BEFORE.search(pre) and not _NOT_ACTED.search(pre)))
 
 
 def explicit_new(pre: str) -> bool:
@@ -172,43 +227,47 @@ def explicit_new(pre: str) -> bool:
 
 _ABOUT = r"(?:about\s+|roughly\s+|around\s+|at least\s+|another\s+|up to\s+|nearly\s+|some\s+)?"
 _DELTA = re.compile(
-    rf"\bby\s+{_ABOUT}(?P<n>{_NUM})[\s-](?P<u>{_UNIT})\b"
+    rf"\bby\s+{_ABOUT}(?P<n>{_NUM})[\s-](?P<u>{_UNIT})\b(?!\s+ago\b)"
     rf"|\b(?P<n2>{_NUM})[\s-](?P<u2>{_UNIT})\s+(?:late\b|delay|slip|(?:later|earlier|sooner)(?=\s+(?:than|to)\b))"
     rf"|\b(?:delay(?:ed)?|postponed|pushed back|slipped|moved (?:back|up|forward)|pulled (?:in|forward|up)"
-    rf"|brought forward|set back|delay of)\s+{_ABOUT}(?P<n3>{_NUM})[\s-](?P<u3>{_UNIT})\b",
+    rf"|brought forward|set back|delay of)\s+{_ABOUT}(?P<n3>{_NUM})[\s-](?P<u3>{_UNIT})\b(?!\s+ago\b)",
     re.I,
 )  # fmt: skip
 # "delayed the Crew-11 launch 24 hours to 11:43 a.m.": an amount before the new time, after a move verb.
 _DELTA_TO = re.compile(rf"\b(?P<n>{_NUM})[\s-](?P<u>{_UNIT})\s+to\s+{_DATE_AHEAD}", re.I)
 
 
-def _amount(n_text: str, unit: str) -> timedelta:
-    n = int(n_text) if n_text.isdigit() else _NUM_WORDS[n_text.lower()]
-    return timedelta(**{unit.lower().rstrip("s") + "s": n})
+@dataclass(frozen=True)
+class Amount:
+    """A stated amount of a move. ``months`` is set for months and years ("slipped by two months"):
+    ``delta`` then counts 30 days a month (365 a year), and an old time derived from it moves by
+    calendar months instead."""
+
+    delta: timedelta
+    months: int = 0
 
 
-def deltas(masked: str) -> list[tuple[int, timedelta]]:
-    """Stated amounts of a move ("by 24 hours", "pushed back a week", "a delay of 24 hours"), by position.
+def amount(n_text: str, unit: str) -> Amount:
+    """ "two" "weeks" as an Amount; the number is digits or one of the words in `NUMBER`."""
+    n = int(n_text) if n_text.isdigit() else _NUM_WORDS[" ".join(n_text.lower().split())]
+    unit = unit.lower().rstrip("s")
+    if unit in ("month", "year"):
+        months = n * (12 if unit == "year" else 1)
+        return Amount(timedelta(days=365 * n if unit == "year" else 30 * n), months)
+    return Amount(timedelta(**{unit + "s": n}))
+
+
+def deltas(masked: str) -> list[tuple[int, Amount]]:
+    """Stated amounts of a move ("by 24 hours", "pushed back a week", "a three-month delay"), by position.
 
     The sign is left to the caller: whether the move is an advance is a sentence cue.
     """
     out = []
     for m in _DELTA.finditer(masked):
         n, u = next((m[f"n{i}"], m[f"u{i}"]) for i in ("", "2", "3") if m[f"n{i}"])
-        out.append((m.start(), _amount(n, u)))
+        out.append((m.start(), amount(n, u)))
     for m in _DELTA_TO.finditer(masked):
         before = masked[: m.start()]
         if (SLIP.search(before) or ADVANCE.search(before)) and all(abs(p - m.start()) > 30 for p, _ in out):
-            out.append((m.start(), _amount(m["n"], m["u"])))
+            out.append((m.start(), amount(m["n"], m["u"])))
     return sorted(out, key=lambda pair: pair[0])
-
-
-# ---- clauses ---------------------------------------------------------------------------
-
-_CLAUSE_BREAK = re.compile(r";|,\s+(?=(?:while|whereas|but|meanwhile|and)\b)|\s+(?=while\b)", re.I)
-
-
-def clauses(masked: str) -> list[tuple[int, int]]:
-    """Spans of a sentence's clauses: a roundup sentence names one vehicle's slip and another's plan."""
-    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(masked)] + [len(masked)]
-    return [(a, b) for a, b in pairwise(cuts) if b > a]

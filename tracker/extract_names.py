@@ -105,7 +105,7 @@ EVENTS: list[tuple[str, re.Pattern[str]]] = [
             r"|cadence|manifest|tower|mount|control|director|operator|compan|market|facilit|infrastructure"
             r"|campaign|preview|roundup|team|industry|sector))"
             r"|\blift(?:-| )?off\b|\bblast(?:s|ed)?[- ]off\b|\bflights?\b|\bdebut\b|\bmaiden\b|\bfly\b"
-            r"|\bflies\b|\bmission\b|\bT-(?:0|zero)\b",
+            r"|\bflies\b|\bmission\b|\brideshare\b|\bT-(?:0|zero)\b",
         ),
     ]
 ]

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["mask_parens", "sentences"]
+__all__ = ["mask_parens", "sentences", "text_date"]
 
 _MAX_SENTENCE = 2_000
 
 # "SAMARA, October 2. /TASS/.", "MOSCOW (Reuters) –", "CAPE CANAVERAL, Fla., March 24 (Reuters) -":
 # the place and date of filing, not a schedule.
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'-]{2,}(?:,\s+[A-Z][a-z]+\.)?(?:,?\s+[A-Z][a-z]+\.?\s+\d{1,2})?\.?\s*"
+    r"^[A-Z][A-Z .'-]{2,}(?:,\s+[A-Z][a-z]+\.)?(?:,?\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2}))?\.?\s*"
     r"(?:/[A-Z]+/\.?|\([A-Za-z ]+\)\s*[-–—])\s*"
 )
+# "Published: March 3, 2021", "Updated on 2021-03-03": a date line at the top of a pasted article.
+_DATE_LINE = re.compile(r"^(?:Published|Posted|Updated)(?:\s+on)?\s*:?\s*(?P<date>\S.*?)\s*$", re.I)
 _ABBREV = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fla", "calif",
     "mr", "mrs", "ms", "dr", "st", "no", "jr", "sr", "vs", "inc", "corp", "co", "lt", "gen", "col", "gov",
@@ -40,6 +42,22 @@ def sentences(text: str) -> list[str]:
             start = m.end()
         out.append(line[start:].strip())
     return [s[:_MAX_SENTENCE] for s in out if len(s) > 2]
+
+
+def text_date(text: str) -> tuple[str, str] | None:
+    """The date a text says it was written, and where it says so: the date of a dateline on its
+    first line ("SAMARA, October 2. /TASS/.": "October 2", "dateline") or of a "Published: March 3,
+    2021" line among its first five ("date line"). None when it says neither."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()][:5]
+    if lines:
+        m = _DATELINE.match(lines[0])
+        if m and m["date"]:
+            return m["date"], "dateline"
+    for line in lines:
+        m = _DATE_LINE.match(line)
+        if m:
+            return m["date"], "date line"
+    return None
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")

@@ -5,6 +5,14 @@ atom, adjacent atoms of different kinds form one expression, and the expression 
 with `tracker.timetext.parse_text` against the publication time. What is not safely
 readable is dropped: a time of day alone (which day is a guess), a clock in "local time"
 with no zone (only its day is kept), a day and a "tomorrow" that disagree.
+
+Prose forms that `parse_text` does not take are rewritten into ones it does: "between
+April 8 and April 10" is the range "April 8 - April 10", "between 10:00 and 12:00 UTC" the
+window "10:00-12:00 UTC", "48 hours from now" the day it lands on, "the week of April 20"
+that day and the six after it (WEEK). Seasons are the northern hemisphere's, where the
+agencies that announce in them are: spring March-May, summer June-August, autumn/fall
+September-November (QUARTER), "early/mid/late" one month of it (MONTH). Winter is refused:
+it straddles two years and writers differ on which one it is named after.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker.models import TimeSpec
+from tracker.extract_cues import NUMBER, amount
+from tracker.models import Precision, TimeSpec
+from tracker.timespec import between
 from tracker.timetext import parse_text
 
 __all__ = ["Time", "expressions", "possessive_days", "read"]
@@ -29,6 +39,9 @@ _RELYEAR = r"(?:(?:this|next|the) year)"
 _ORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th)"
 _QUAL = r"(?:early|mid|late|(?:the )?end of|(?:the )?beginning of|(?:the )?start of)"
 _DAYNUM = r"\d{1,2}(?:st|nd|rd|th)?"
+_MDAY = rf"(?:{_MONTH}\s+{_DAYNUM}(?![\d:])|{_DAYNUM}\s+(?:of\s+)?{_MONTH})"
+_SEASON = r"(?:spring|summer|autumn|fall|winter)"
+_SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9}
 _CLOCK = r"\d{1,2}(?::\d{2}){0,2}\s*[ap]\.?\s?m\b\.?|\d{1,2}:\d{2}(?::\d{2})?(?:\s*[Hh]rs?\b\.?)?"
 _ZONES = r"EDT|EST|ET|CDT|CST|CT|MDT|MST|MT|PDT|PST|PT|UTC|GMT|MSK|IST|JST|BJT"
 _US_ZONES = {
@@ -56,6 +69,11 @@ _ATOMS: list[tuple[str, str, re.Pattern[str]]] = [
     (kind, cat, re.compile(p))
     for kind, cat, p in [
         ("iso", "date", r"\b\d{4}-\d{2}-\d{2}\b"),
+        ("between", "date", rf"(?i:\bbetween)\s+{_MONTH}\s+{_DAYNUM}\s+(?i:and)\s+(?:{_MONTH}\s+)?{_DAYNUM}(?![\d:])(?:,?\s+{_YEAR})?"),
+        ("between", "date", rf"(?i:\bbetween)\s+{_DAYNUM}(?:\s+(?:of\s+)?{_MONTH})?\s+(?i:and)\s+{_DAYNUM}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
+        ("weekof", "date", rf"(?i:\b(?:the\s+)?week\s+of)\s+{_MDAY}(?:,?\s+{_YEAR})?"),
+        ("season", "date", rf"(?i:(?:\b(?:{_QUAL}|this|next)[\s-]+)?\b{_SEASON}\b)(?:,?\s+(?:of\s+)?{_YEAR})?"),
+        ("fromnow", "date", rf"(?i:\b{NUMBER}[\s-](?:hour|day)s?\s+from\s+now\b)"),
         ("num", "date", r"(?<![\d/-])\d{1,2}[-/]\d{1,2}[-/](?:\d{4}|\d{2})(?![\d/-])"),
         ("quarter", "date", rf"(?i:\bQ[1-4]|(?:the\s+)?{_ORD}\s+quarter)(?:\s+of)?(?:,?\s+(?:{_YEAR}|(?i:{_RELYEAR})))?"),
         ("half", "date", rf"(?i:\bH[12]|(?:the\s+)?(?:first|second|1st|2nd)\s+half)(?:\s+of)?(?:,?\s+(?:{_YEAR}|(?i:{_RELYEAR})))?"),
@@ -70,6 +88,7 @@ _ATOMS: list[tuple[str, str, re.Pattern[str]]] = [
         ("year", "date", rf"(?<![\w-]){_YEAR}"),
         ("weekday", "weekday", r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!['’]s)"),
         ("rel", "rel", r"(?i:\b(?:today|tomorrow|tonight)\b)(?!['’]s)"),
+        ("window", "time", rf"(?i:\bbetween\s+(?:{_CLOCK})\s+and\s+(?:{_CLOCK}))"),
         ("clock", "time", rf"(?i:(?<![\d:])(?:{_CLOCK}))"),
         ("midnight", "time", r"(?i:\b(?:midnight|noon)\b)"),
         ("zone", "zone", rf"\b(?:{_ZONES})\b|(?i:\b(?:{'|'.join(_ZONE_WORDS)})\b)"),
@@ -77,7 +96,16 @@ _ATOMS: list[tuple[str, str, re.Pattern[str]]] = [
     ]
 ]  # fmt: skip
 _JOIN = re.compile(r"^[\s,]*(?:(?:at|on|the|in the|morning|afternoon|evening|night)\b[\s,]*)*$", re.I)
-_BARE_MONTH_BEFORE = re.compile(r"\b(?:in|to|for|until|by|from|of|since|into|than|NET)\s+$", re.I)
+_BARE_MONTH_BEFORE = re.compile(
+    r"\b(?:in|to|for|until|till|through|by|from|of|since|into|than|before|after|around|as soon as|NET)"
+    r"\s+(?:the\s+)?$",
+    re.I,
+)
+_BARE_SEASON_AFTER = re.compile(
+    r"\s*(?:[,.;:)!?]|$)|\s+(?:and|or|but|with|when|if|at|from|for|after|before|as|pending|instead|because"
+    r"|due|following)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +140,12 @@ def _atoms(masked: str) -> list[Atom]:
     for start, _neg, _order, kind, cat, end, text in found:
         if start < last_end:
             continue
-        bare_month = kind == "month" and not re.search(r"\d|\b(?:early|mid|late|end|beginning|start)\b", text)
-        if bare_month and not _BARE_MONTH_BEFORE.search(masked[max(0, start - 12) : start]):
+        qualified = re.search(r"\d|\b(?:early|mid|late|end|beginning|start|this|next)\b", text, re.I)
+        bare = kind in ("month", "season") and not qualified  # "May", "fall": words, unless "in May"
+        if bare and not _BARE_MONTH_BEFORE.search(masked[max(0, start - 16) : start]):
             continue
+        if bare and kind == "season" and not _BARE_SEASON_AFTER.match(masked, end):
+            continue  # "in the spring rain": a season as an adjective
         out.append(Atom(kind, cat, start, end, text))
         last_end = end
     return out
@@ -168,8 +199,14 @@ def _date_text(atom: Atom, published: datetime) -> str | None:
     if atom.kind == "ordinal":
         day = _nearest_day_of_month(int(re.sub(r"\D", "", text)), published)
         return None if day is None else _day_text(day)
-    if atom.kind == "range":
-        text = re.sub(r"\s+of\s+", " ", text)
+    if atom.kind == "fromnow":
+        m = re.match(rf"(?i)({NUMBER})[\s-]((?:hour|day)s?)", text)
+        return None if m is None else _day_text((published + amount(m[1], m[2]).delta).date())
+    if atom.kind == "season":
+        return _season_text(text, published)
+    if atom.kind in ("range", "between", "weekof"):
+        text = re.sub(r"(?i)^(?:between|(?:the\s+)?week\s+of)\s+", "", text)
+        text = re.sub(r"\s+of\s+", " ", re.sub(r"(?i)\s+and\s+", " - ", text))
     if atom.kind in ("quarter", "half", "part"):
         text = _year_words(text, published.year)
         if not re.search(r"\d{4}", text):
@@ -178,7 +215,34 @@ def _date_text(atom: Atom, published: datetime) -> str | None:
     return _year_words(text, published.year)
 
 
+def _season_text(text: str, published: datetime) -> str | None:
+    """ "late spring 2027" as "May 2027", "this summer" as "1 June - 31 August 2026" (see the module doc)."""
+    words = re.findall(r"[a-z]+|\d{4}", text.lower())
+    season = next(w for w in words if re.fullmatch(_SEASON, w))
+    if season == "winter":
+        return None
+    first = _SEASON_MONTHS[season]
+    year = next((w for w in words if w.isdigit()), None)
+    if "this" in words:
+        year = str(published.year)
+    elif "next" in words:  # in February, "next summer" may be this year's or the year after
+        if published.month < first:
+            return None
+        year = str(published.year + 1)
+    suffix = f" {year}" if year else ""
+    qualifier = next((w for w in words if w in ("early", "mid", "late", "end", "beginning", "start")), None)
+    if qualifier is None:
+        last = first + 2  # May, August, November: no leap day, so any year will do
+        days = calendar.monthrange(2001, last)[1]
+        return f"1 {calendar.month_name[first]} - {days} {calendar.month_name[last]}{suffix}"
+    month = first + {"early": 0, "beginning": 0, "start": 0, "mid": 1}.get(qualifier, 2)
+    return f"{calendar.month_name[month]}{suffix}"
+
+
 def _clock_text(atom: Atom) -> str:
+    if atom.kind == "window":
+        ends = re.split(r"(?i)\s+and\s+", re.sub(r"(?i)^between\s+", "", atom.text))
+        return "-".join(re.sub(r"(?i)\s*hrs?\.?$", "", end) for end in ends)
     if atom.kind == "mil":
         return f"{atom.text[:2]}:{atom.text[2:]}"
     if atom.kind == "midnight":
@@ -186,13 +250,19 @@ def _clock_text(atom: Atom) -> str:
     return re.sub(r"(?i)\s*hrs?\.?$", "", atom.text)
 
 
-def read(group: list[Atom], published: datetime) -> Time | None:
-    """A TimeSpec for one expression, or None when it is not a usable date."""
+def read(group: list[Atom], published: datetime, *, past: bool = False) -> Time | None:
+    """A TimeSpec for one expression, or None when it is not a usable date.
+
+    A bare weekday is the next such day on or after publication, or with ``past`` (a report
+    of something done: "rolled out on Tuesday") the most recent one on or before it.
+    """
     parts = {a.category: a for a in group}
     date_atom, rel, weekday = parts.get("date"), parts.get("rel"), parts.get("weekday")
     clock, zone = parts.get("time"), parts.get("zone")
     if zone is not None and zone.kind == "local":
         clock = zone = None  # "21:02 local time in Kourou": the zone is not written, the day is
+    if date_atom is not None and date_atom.kind in ("weekof", "season", "fromnow"):
+        clock = zone = None  # a clock narrows a day, not a week or a season
     weekday_only = False
     if date_atom is None and rel is not None:
         date_atom, rel = rel, None
@@ -202,7 +272,8 @@ def read(group: list[Atom], published: datetime) -> Time | None:
             return None
     elif weekday is not None:
         wd = [d.lower() for d in calendar.day_name].index(weekday.text.lower())
-        day = published.date() + timedelta(days=(wd - published.weekday()) % 7)
+        ahead = (wd - published.weekday()) % 7
+        day = published.date() + timedelta(days=-((7 - ahead) % 7) if past else ahead)
         text, weekday, weekday_only = _day_text(day), None, True
     else:
         return None  # a time of day alone: which day is a guess
@@ -214,6 +285,8 @@ def read(group: list[Atom], published: datetime) -> Time | None:
     for base in attempts:
         for full in ([f"{base} {_clock_text(clock)} {zone_text}".strip()] if clock else []) + [base]:
             spec = _parse(full, published)
+            if spec is not None and date_atom is not None and date_atom.kind == "weekof" and spec.earliest:
+                spec = between(spec.earliest, spec.earliest + timedelta(days=7), Precision.WEEK, net=spec.net)
             if spec is not None:
                 return Time(group[0].start, group[-1].end, spec, weekday_only)
     return None
