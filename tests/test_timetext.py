@@ -334,6 +334,9 @@ def test_unreadable_text_raises(text: str) -> None:
         ("2022 (TBD)[249][338]", "2022 (TBD)"),
         ("20 October [162][163][164]", "20 October"),
         ("13 December[a] 20:30[citation needed]", "13 December 20:30"),
+        ("MTG-I1[lower-alpha 1]", "MTG-I1"),  # an explanatory-note marker as the wiki dump writes it
+        ("Ovzon-3 [Upper-Roman 12]", "Ovzon-3"),
+        ("Falcon 9 [v1.2]", "Falcon 9 [v1.2]"),  # not a marker
     ],
 )
 def test_strip_citations(text: str, expected: str) -> None:

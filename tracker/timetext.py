@@ -46,7 +46,9 @@ _PAST_GRACE = timedelta(days=61)
 _APPROX = timedelta(hours=1)
 
 _CITATION = re.compile(
-    r"\[\s*(?:\d+|[a-z]{1,2}|(?:note|nb|n)\s*\d+|citation needed|needs update)\s*\]", re.IGNORECASE
+    r"\[\s*(?:\d+|[a-z]{1,2}|(?:note|nb|n)\s*\d+|(?:lower|upper)-(?:alpha|roman|greek)\s*\d+"
+    r"|citation needed|needs update)\s*\]",
+    re.IGNORECASE,
 )
 _SPACES = str.maketrans(
     {"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " "}
