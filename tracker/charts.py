@@ -96,7 +96,9 @@ def slip_chart(
     if slipped:
         ax.scatter(*zip(*slipped, strict=True), color=_SLIP, zorder=3, s=28, label=f"slips ({len(slipped)})")
         ax.legend(loc="best", frameon=False)
+    ylim = ax.get_ylim()  # the diagonal must not stretch the axis: far from T-0 it would squash the steps
     ax.plot([xs[0], end], [xs[0], end], linestyle="--", color=_TODAY, linewidth=1)  # "today"
+    ax.set_ylim(ylim)
     ax.set_xlim(min(xs), end)
     _dates(ax, zone, AutoDateLocator, ConciseDateFormatter)
     ax.set_xlabel("when it was known")
