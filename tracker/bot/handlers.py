@@ -29,7 +29,7 @@ from tracker.bot.views import esc
 from tracker.errors import UserError
 from tracker.follows import describe, follows_event, matches, parse_filter
 from tracker.geozone import zone_at
-from tracker.models import ChannelKind, Follow
+from tracker.models import ChannelKind, Follow, Subscriber
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.store.outbox import zone_of
 
@@ -252,11 +252,7 @@ async def mute(update: Update, context: Context) -> None:
     sub = await need_subscriber(update, context)
     if sub is None:
         return
-    event, found = await presses.resolve(deps(context).store, args_of(context))
-    if event is None:
-        await reply(update, "Several events match: mute which?", event_buttons(found, "mute"))
-        return
-    await presses.set_mute(update, context, sub, event.id, True)
+    await _mute_named(update, context, sub, True)
 
 
 @guarded
@@ -272,11 +268,17 @@ async def unmute(update: Update, context: Context) -> None:
             return
         await reply(update, "Unmute which?", event_buttons(muted, "unmute"))
         return
-    event, found = await presses.resolve(store, args_of(context))
+    await _mute_named(update, context, sub, False)
+
+
+async def _mute_named(update: Update, context: Context, sub: Subscriber, muted: bool) -> None:
+    """(Un)mute the event the words name; several matches are offered as buttons."""
+    verb = "mute" if muted else "unmute"
+    event, found = await presses.resolve(deps(context).store, args_of(context))
     if event is None:
-        await reply(update, "Several events match: unmute which?", event_buttons(found, "unmute"))
+        await reply(update, f"Several events match: {verb} which?", event_buttons(found, verb))
         return
-    await presses.set_mute(update, context, sub, event.id, False)
+    await presses.set_mute(update, context, sub, event.id, muted)
 
 
 @guarded
