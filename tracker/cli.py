@@ -124,9 +124,14 @@ def _guard(scfg: SourceConfig | None, guard_cls: Any) -> Any:
 
 
 def _print_result(label: str, result: Any) -> None:
+    from tracker.display import counted
+
     line = f"{label}: {result.outcome.value}"
     if result.outcome.healthy:
-        line += f", {result.items} events, {result.revisions} new revisions, {len(result.changes)} changes"
+        line += (
+            f", {counted(result.items, 'event')}, {counted(result.revisions, 'new revision')},"
+            f" {counted(len(result.changes), 'change')}"
+        )
         if result.deliveries:
             line += f", {result.deliveries} alerts queued"
         if result.baseline:
@@ -141,7 +146,7 @@ def _print_result(label: str, result: Any) -> None:
 @handle_errors
 def sources(app: App) -> None:
     """Each source's last fetch outcome and how fresh its data is."""
-    from tracker.display import age_text, instant_text
+    from tracker.display import age_text, counted, instant_text
 
     now = datetime.now(UTC)
     health = {h.name: h for h in app.store.sources()}
@@ -156,7 +161,8 @@ def sources(app: App) -> None:
         state = "ok" if h.failures_in_row == 0 else f"FAILING ({h.failures_in_row} in a row)"
         click.echo(
             f"{name} [{h.kind}]: {state}; last run {instant_text(h.last_run_at, app.zone)} "
-            f"({h.last_outcome}); data from {age_text(h.last_ok_at, now)}; {h.events} events, {h.runs} runs"
+            f"({h.last_outcome}); data from {age_text(h.last_ok_at, now)}; {counted(h.events, 'event')}, "
+            f"{counted(h.runs, 'run')}"
         )
         if h.failures_in_row and h.last_error:
             click.echo(f"    last error: {h.last_error}")

@@ -86,3 +86,8 @@ def age_text(moment: datetime | None, now: datetime) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} d ago"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 event``, ``2 events``: counts in human output read as English."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
