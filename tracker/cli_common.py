@@ -65,7 +65,7 @@ class App:
             self._store = Store.open(self.database or database_url(self.config))
         return self._store
 
-    def source(self, name: str) -> tuple[Source, SourceConfig | None]:
+    def source(self, name: str) -> tuple[Source[Any], SourceConfig | None]:
         from tracker.sources import SOURCE_KINDS, build_source
 
         for cfg in self.config.sources:

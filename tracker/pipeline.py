@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
@@ -47,7 +47,7 @@ class DropGuard:
         return streak + 1 < self.confirmations
 
 
-def ingest(run: SourceRun, source: Source, doc: RawDocument, guard: DropGuard) -> RunResult:
+def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGuard) -> RunResult:
     """Apply one document to the store through ``run``."""
     etag = {"etag": doc.etag, "last_modified": doc.last_modified}
     if doc.not_modified:
@@ -133,7 +133,7 @@ def _departure(view: EventSnapshot | None, observed_at: datetime) -> Change | No
 
 def poll(
     store: Store,
-    source: Source,
+    source: Source[Any],
     http: Http,
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
@@ -197,7 +197,7 @@ def recorded_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def replay(
     store: Store,
-    source: Source,
+    source: Source[Any],
     paths: Iterable[Path],
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,

@@ -22,7 +22,7 @@ SOURCE_KINDS: dict[str, str] = {
 }
 
 
-def source_class(kind: str) -> type[Source]:
+def source_class(kind: str) -> type[Source[Any]]:
     """The class for a source kind; KeyError names the known kinds."""
     try:
         target = SOURCE_KINDS[kind]
@@ -30,7 +30,7 @@ def source_class(kind: str) -> type[Source]:
         known = ", ".join(sorted(SOURCE_KINDS))
         raise KeyError(f"unknown source kind {kind!r} (known: {known})") from None
     module_name, _, class_name = target.partition(":")
-    cls: type[Source] = getattr(importlib.import_module(module_name), class_name)
+    cls: type[Source[Any]] = getattr(importlib.import_module(module_name), class_name)
     return cls
 
 
@@ -41,6 +41,6 @@ def options_model(kind: str) -> type[BaseModel]:
 
 def build_source(
     kind: str, name: str, url: str | None = None, options: Any = None, trust: int = 50
-) -> Source:
+) -> Source[Any]:
     """A ready source of ``kind`` named ``name``."""
     return source_class(kind)(name, url or None, options, kind=kind, trust=trust)

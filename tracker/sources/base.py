@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,8 +27,12 @@ class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Source:
-    """A configured source. Subclasses set ``Options`` and implement both halves.
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+class Source(Generic[OptionsT]):
+    """A configured source. Subclasses set ``Options`` (and name it as the type parameter,
+    ``class Feed(Source[FeedOptions])``, so that ``self.options`` is typed) and implement both halves.
 
     ``complete`` says whether one fetch returns the source's whole list, so that an
     item missing from it has really left the list (dropped) rather than moved to a
@@ -50,10 +54,8 @@ class Source:
         self.kind = kind or type(self).__name__
         self.trust = trust  # when sources disagree about one event, the most trusted decides
         self.url = url or self.default_url
-        if isinstance(options, BaseModel):
-            self.options = options
-        else:
-            self.options = self.Options.model_validate(options or {})
+        validated = options if isinstance(options, BaseModel) else self.Options.model_validate(options or {})
+        self.options = cast(OptionsT, validated)
 
     accept: ClassVar[str] = "*/*"
 

@@ -68,7 +68,7 @@ class HtmlOptions(BaseModel):
     _time_pattern_compiles = field_validator("time_pattern")(compiled_regex)
 
 
-class HtmlSelectors(Source):
+class HtmlSelectors(Source[HtmlOptions]):
     """An HTML page of events located by CSS selectors (see `HtmlOptions`)."""
 
     Options: ClassVar[type[BaseModel]] = HtmlOptions
@@ -76,7 +76,6 @@ class HtmlSelectors(Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         opts = self.options
-        assert isinstance(opts, HtmlOptions)
         soup = load_html(doc.body)
         elements = soup.select(opts.item)
         if not elements:

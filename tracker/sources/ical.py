@@ -31,7 +31,7 @@ class ICalOptions(BaseModel):
     type: str | None = Field(None, description="event type to record (default: 'launch' for launches)")
 
 
-class ICalendar(Source):
+class ICalendar(Source[ICalOptions]):
     """A calendar of scheduled events: UID = identity, DTSTART = scheduled time."""
 
     Options: ClassVar[type[BaseModel]] = ICalOptions
@@ -39,7 +39,6 @@ class ICalendar(Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         opts = self.options
-        assert isinstance(opts, ICalOptions)
         calendar = load_calendar(doc.body)
         items: list[EventSnapshot] = []
         problems: list[str] = []

@@ -138,21 +138,16 @@ def _empty(value: Any) -> bool:
     )
 
 
-class MappedJson(Source):
+class MappedJson(Source[MappedJsonOptions]):
     """A JSON document whose items are read through configured paths."""
 
     Options: ClassVar[type[BaseModel]] = MappedJsonOptions
     accept: ClassVar[str] = "application/json"
 
-    @property
-    def opts(self) -> MappedJsonOptions:
-        assert isinstance(self.options, MappedJsonOptions)
-        return self.options
-
     def parse(self, doc: RawDocument) -> Parsed:
         root = load_json(doc.body, f"JSON source {self.name}")
         items = self._items(root)
-        year = self._year(root, self.opts.year_from)
+        year = self._year(root, self.options.year_from)
         snaps: list[EventSnapshot] = []
         counts: dict[str, int] = {}
         skipped: list[str] = []
@@ -174,14 +169,14 @@ class MappedJson(Source):
             log.warning(
                 "source %s: skipped %d of %d items (%s)", self.name, len(skipped), len(items), skipped[0]
             )
-        return Parsed(snaps, complete=self.opts.complete and not skipped)
+        return Parsed(snaps, complete=self.options.complete and not skipped)
 
     def _items(self, root: Any) -> list[Any]:
-        for path in _alternatives(self.opts.items):
+        for path in _alternatives(self.options.items):
             found = resolve(root, path)
             if isinstance(found, list):
                 return found
-        raise ParseError(f"no list of items at {self.opts.items!r}")
+        raise ParseError(f"no list of items at {self.options.items!r}")
 
     def _year(self, where: Any, paths: Paths | None) -> int | None:
         value = self._value(where, paths)
@@ -193,7 +188,7 @@ class MappedJson(Source):
         for path in _alternatives(paths):
             value = resolve(item, path)
             if isinstance(value, str):
-                value = strip_citations(value) if self.opts.strip_citations else value.strip()
+                value = strip_citations(value) if self.options.strip_citations else value.strip()
             if not _empty(value):
                 return value
         return None
@@ -207,39 +202,39 @@ class MappedJson(Source):
         return None
 
     def _own_id(self, item: Any) -> str | None:
-        return self._text(item, self.opts.id)
+        return self._text(item, self.options.id)
 
     def _ref(self, item: Any) -> str:
         ref = self._own_id(item)
-        if ref is None and self.opts.identity:
-            parts = [self._text(item, path) or "" for path in self.opts.identity]
+        if ref is None and self.options.identity:
+            parts = [self._text(item, path) or "" for path in self.options.identity]
             ref = " | ".join(parts) if any(parts) else None
         if ref is None:
             raise ValueError("no id and no identity fields")
         return ref
 
     def _title(self, item: Any, ref: str) -> str:
-        template = self.opts.title_template
+        template = self.options.title_template
         if template is not None:
             title = _PLACEHOLDER.sub(lambda m: self._text(item, m[1].split("|")) or "", template).strip()
         else:
-            title = self._text(item, self.opts.title) or ""
+            title = self._text(item, self.options.title) or ""
         return title or ref
 
     def when(self, item: Any, observed_at: datetime, year: int | None) -> TimeSpec:
         """The item's schedule value; ValueError when it is written but unreadable."""
-        raw = self._value(item, self.opts.start)
-        flag = self._value(item, self.opts.net_flag)
+        raw = self._value(item, self.options.start)
+        flag = self._value(item, self.options.net_flag)
         net = flag is True or (isinstance(flag, str) and flag.lower() in ("true", "yes", "1", "net"))
         if raw is None:
             return TimeSpec.unknown(net)
         if not isinstance(raw, str):
             raise ValueError(f"start is not text: {raw!r}")
-        fmt = self.opts.time_format
+        fmt = self.options.time_format
         spec: TimeSpec | None = None
         if fmt in ("iso", "auto"):
             try:
-                spec = self._iso(raw, self._value(item, self.opts.precision))
+                spec = self._iso(raw, self._value(item, self.options.precision))
             except ValueError:
                 if fmt == "iso":
                     raise ValueError(f"start {raw!r} is not an ISO instant") from None
@@ -252,7 +247,7 @@ class MappedJson(Source):
         given = ll2_precision(precision)
         if given is not None:
             return span(t0, given, net=given >= Precision.WEEK, t0=t0)
-        if self.opts.ll2_placeholders:
+        if self.options.ll2_placeholders:
             return from_ll2(text)
         if len(text.strip()) == 10:  # a date alone: "2026-08-20"
             return span(t0, Precision.DAY)
@@ -272,7 +267,7 @@ class MappedJson(Source):
         """
         if not isinstance(item, dict | list):
             raise ValueError(f"not an object: {item!r}")
-        o = self.opts
+        o = self.options
         ref = self._ref(item)
         kind_text = self._text(item, o.kind)
         kind = (

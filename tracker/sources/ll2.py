@@ -88,17 +88,12 @@ def _pages(doc: RawDocument, what: str) -> tuple[list[dict[str, Any]], bool]:
     return items, complete
 
 
-class _LL2Source(Source):
+class _LL2Source(Source[LL2Options]):
     Options: ClassVar[type[BaseModel]] = LL2Options
     what: ClassVar[str] = "LL2"
 
-    @property
-    def opts(self) -> LL2Options:
-        assert isinstance(self.options, LL2Options)
-        return self.options
-
     def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:
-        opts = self.opts
+        opts = self.options
         params: dict[str, Any] = {"limit": opts.limit, "mode": opts.mode, **opts.params}
         first = http.get(
             self.url, params=params, etag=etag, last_modified=last_modified, accept="application/json"
@@ -135,7 +130,7 @@ class LL2Launches(_LL2Source):
     def parse(self, doc: RawDocument) -> Parsed:
         items, complete = _pages(doc, self.what)
         return Parsed(
-            [snap for item in items if (snap := launch_snapshot(item, self.opts.web_url)) is not None],
+            [snap for item in items if (snap := launch_snapshot(item, self.options.web_url)) is not None],
             complete,
         )
 
@@ -149,7 +144,7 @@ class LL2Events(_LL2Source):
     def parse(self, doc: RawDocument) -> Parsed:
         items, complete = _pages(doc, self.what)
         return Parsed(
-            [snap for item in items if (snap := event_snapshot(item, self.opts.web_url)) is not None],
+            [snap for item in items if (snap := event_snapshot(item, self.options.web_url)) is not None],
             complete,
         )
 

@@ -38,7 +38,7 @@ class NewsOptions(BaseModel):
     )
 
 
-class NewsFeed(Source):
+class NewsFeed(Source[NewsOptions]):
     """An RSS/Atom feed of articles; one snapshot per dated schedule change found in them."""
 
     Options: ClassVar[type[BaseModel]] = NewsOptions
@@ -46,7 +46,6 @@ class NewsFeed(Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         opts = self.options
-        assert isinstance(opts, NewsOptions)
         feed = load_feed(doc)  # ParseError for empty, HTML or malformed documents
         items: dict[str, EventSnapshot] = {}
         for entry in feed.entries:

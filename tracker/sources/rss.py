@@ -51,7 +51,7 @@ class RssOptions(BaseModel):
     _title_strip_compiles = field_validator("title_strip")(compiled_regex)
 
 
-class RssFeed(Source):
+class RssFeed(Source[RssOptions]):
     """A feed of scheduled events: guid = identity, item date = scheduled time."""
 
     Options: ClassVar[type[BaseModel]] = RssOptions
@@ -59,7 +59,6 @@ class RssFeed(Source):
 
     def parse(self, doc: RawDocument) -> Parsed:
         opts = self.options
-        assert isinstance(opts, RssOptions)
         feed = load_feed(doc)
         items: list[EventSnapshot] = []
         skipped = 0

@@ -18,7 +18,7 @@ from bs4 import Tag
 
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, Precision, RawDocument
-from tracker.sources.base import Source
+from tracker.sources.base import NoOptions, Source
 from tracker.sources.html_selectors import clean, load_html, title_key
 from tracker.timespec import parse_iso, span
 from tracker.timetext import parse_text
@@ -29,7 +29,7 @@ _UNITS = {"sec": "seconds", "second": "seconds", "min": "minutes", "minute": "mi
 _UNITS |= {"hr": "hours", "hour": "hours"}
 
 
-class SpaceflightInsider(Source):
+class SpaceflightInsider(Source[NoOptions]):
     """The launch calendar page of spaceflightinsider.com."""
 
     default_url: ClassVar[str] = "https://www.spaceflightinsider.com/launch-schedule/"
