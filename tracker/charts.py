@@ -13,14 +13,13 @@ from the bot's worker threads.
 from __future__ import annotations
 
 import io
-import itertools
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from tracker.changes import classify_time, format_duration
-from tracker.display import plain
+from tracker.display import counted, plain
 from tracker.models import ChangeKind, EventRecord, Precision, RevisionRecord, TimeSpec
 
 if TYPE_CHECKING:
@@ -68,9 +67,8 @@ def slip_chart(
 
     fig = Figure(figsize=(8, 4.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    ax: Any = (
-        fig.add_subplot()
-    )  # Any: matplotlib plots datetimes through its units, which its stubs do not type
+    # Any: matplotlib plots datetimes through its units, which its stubs do not type.
+    ax: Any = fig.add_subplot()
     # Up to now, or, for an event whose time has come, up to that time (where it meets "today").
     last = points[-1]
     assert last.when.latest is not None
@@ -91,16 +89,20 @@ def slip_chart(
             ax.plot([point.observed_at, xs[i + 1]], [ys[i], ys[i]], color=_LINE, linewidth=2)
         if i and fine[i] and fine[i - 1]:
             ax.plot([point.observed_at] * 2, [ys[i - 1], ys[i]], color=_LINE, linewidth=2)
-    slipped = [(b.observed_at, _t0(b.when)) for a, b in itertools.pairwise(points)
-               if classify_time(a.when, b.when) is ChangeKind.SLIP]  # fmt: skip
+    slipped = [(points[i].observed_at, ys[i]) for i in range(1, len(points))
+               if classify_time(points[i - 1].when, points[i].when) is ChangeKind.SLIP]  # fmt: skip
     if slipped:
         ax.scatter(*zip(*slipped, strict=True), color=_SLIP, zorder=3, s=28, label=f"slips ({len(slipped)})")
         ax.legend(loc="best", frameon=False)
     ylim = ax.get_ylim()  # the diagonal must not stretch the axis: far from T-0 it would squash the steps
     ax.plot([xs[0], end], [xs[0], end], linestyle="--", color=_TODAY, linewidth=1)  # "today"
     ax.set_ylim(ylim)
-    ax.set_xlim(min(xs), end)
-    _dates(ax, zone, AutoDateLocator, ConciseDateFormatter)
+    ax.set_xlim(xs[0], end)
+    for axis in (ax.xaxis, ax.yaxis):
+        locator = AutoDateLocator(tz=zone)  # type: ignore[no-untyped-call]
+        axis.set_major_locator(locator)
+        axis.set_major_formatter(ConciseDateFormatter(locator, tz=zone))  # type: ignore[no-untyped-call]
+    ax.grid(True, color="#eeeeee")
     ax.set_xlabel("when it was known")
     ax.set_ylabel(f"scheduled for ({getattr(zone, 'key', None) or zone.tzname(now) or 'UTC'})")
     ax.set_title(_short(plain(title)), loc="left", fontsize=12, parse_math=False)
@@ -116,18 +118,10 @@ def slip_chart(
 def event_chart(store: Store, event: EventRecord, zone: tzinfo, now: datetime) -> bytes | None:
     """The slip chart of a stored event, with its slip count and total delay."""
     slips, total = store.slip_summary(event.id)
-    summary = f"{slips} slip{'' if slips == 1 else 's'}"
+    summary = counted(slips, "slip")
     if total:
         summary += f", {format_duration(timedelta(seconds=total))} in total"
     return slip_chart(event.title, store.history(event.id), zone, now, summary)
-
-
-def _dates(ax: Any, zone: tzinfo, locator_class: Any, formatter_class: Any) -> None:
-    for axis in (ax.xaxis, ax.yaxis):
-        locator = locator_class(tz=zone)
-        axis.set_major_locator(locator)
-        axis.set_major_formatter(formatter_class(locator, tz=zone))
-    ax.grid(True, color="#eeeeee")
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -26,13 +26,13 @@ RETRIES = 2
 class ReplyPacer(BaseRateLimiter[None]):
     def __init__(self, limits: Limits) -> None:
         self.limiter = RateLimiter(limits)
-        self._serial: asyncio.Lock | None = None
+        self._serial: asyncio.Lock | None = None  # made on first use, on the bot's own event loop
 
     async def initialize(self) -> None:
-        self._serial = asyncio.Lock()  # created on the bot's own event loop
+        pass
 
     async def shutdown(self) -> None:
-        self._serial = None
+        pass
 
     async def process_request(
         self,
@@ -46,7 +46,9 @@ class ReplyPacer(BaseRateLimiter[None]):
         chat = _chat_of(data)
         if chat is None:  # getUpdates, answerCallbackQuery, getMe...: not messages to a chat
             return await callback(*args, **kwargs)
-        serial = self._serial or asyncio.Lock()
+        if self._serial is None:
+            self._serial = asyncio.Lock()
+        serial = self._serial
         for attempt in range(RETRIES + 1):
             async with serial:
                 while (wait := self.limiter.delay(chat)) > 0:
