@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tracker.models import ChangeKind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,3 +84,12 @@ def store(db_url: str) -> Iterator[object]:
     opened = Store.open(db_url)
     yield opened
     opened.close()
+
+
+def assert_sane_moves(changes: Iterable[Any]) -> None:
+    """Every value's instant lies in its interval, and a slip's new interval starts after the old one."""
+    for c in changes:
+        for spec in (c.old_when, c.new_when):
+            assert spec.earliest <= spec.t0 < spec.latest
+        if c.kind is ChangeKind.SLIP:
+            assert c.new_when.earliest >= c.old_when.latest

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import corpus_dir
+from tests.conftest import assert_sane_moves, corpus_dir
 from tracker.models import TIME_CHANGES, ChangeKind, FetchOutcome
 from tracker.pipeline import replay, stamp_of
 from tracker.sources import build_source
@@ -80,11 +80,7 @@ def test_every_real_move_is_reported_and_nothing_else(sqlite_url, kind, series, 
         for c in same_instant:  # only the precision flags moved: never a slip
             assert c.kind in (ChangeKind.FIRMED, ChangeKind.LOOSENED)
             assert (c.source_ref, c.observed_at) in flag_only
-        for c in changes:
-            for spec in (c.old_when, c.new_when):
-                assert spec.earliest <= spec.t0 < spec.latest
-            if c.kind is ChangeKind.SLIP:
-                assert c.new_when.earliest >= c.old_when.latest
+        assert_sane_moves(changes)
     finally:
         store.close()
 

@@ -20,19 +20,10 @@ from typing import Any
 
 import pytest
 
+from tests.test_extract import HR, MIN, MON, D, H, Q, W
 from tracker.extract import Finding, extract
-from tracker.models import Precision, TimeSpec
+from tracker.models import TimeSpec
 
-D, MIN, HR, W, MON, Q, H, Y = (
-    Precision.DAY,
-    Precision.MINUTE,
-    Precision.HOUR,
-    Precision.WEEK,
-    Precision.MONTH,
-    Precision.QUARTER,
-    Precision.HALF,
-    Precision.YEAR,
-)
 TBD = "tbd"  # postponed with no new date: ``new`` is an unknown TimeSpec
 
 # (id, published, text, [(name, event, change, new, old), ...]); a time is (UTC ISO, precision[, net]).
