@@ -113,6 +113,12 @@ def total_delay(changes: Iterable[ChangeRecord]) -> timedelta | None:
     return sum(moves, timedelta(0)) if moves else None
 
 
+def slip_summary(changes: Iterable[ChangeRecord]) -> tuple[int, timedelta | None]:
+    """How many times an event slipped, and how far it has moved in all (see ``total_delay``)."""
+    changes = list(changes)
+    return sum(1 for c in changes if c.kind is ChangeKind.SLIP), total_delay(changes)
+
+
 def describe_delta(old: TimeSpec, new: TimeSpec) -> str:
     """A short human phrase for how far a value moved, e.g. ``+2 d`` or ``-35 min``."""
     moved = delay(old, new)

@@ -16,14 +16,11 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tracker.changes import classify_time, format_duration
+from tracker.changes import classify_time, format_duration, slip_summary
 from tracker.display import counted, plain
-from tracker.models import ChangeKind, EventRecord, Precision, RevisionRecord, TimeSpec
-
-if TYPE_CHECKING:
-    from tracker.store.repo import Store
+from tracker.models import ChangeKind, ChangeRecord, EventRecord, Precision, RevisionRecord, TimeSpec
 
 _SLIP, _LINE, _BAND, _TODAY = "#c62828", "#1a237e", "#9fa8da", "#9e9e9e"
 
@@ -115,13 +112,17 @@ def slip_chart(
     return buffer.getvalue()
 
 
-def event_chart(store: Store, event: EventRecord, zone: tzinfo, now: datetime) -> bytes | None:
-    """The slip chart of a stored event, with its slip count and total delay."""
-    slips, total = store.slip_summary(event.id)
-    summary = counted(slips, "slip")
-    if total:
-        summary += f", {format_duration(timedelta(seconds=total))} in total"
-    return slip_chart(event.title, store.history(event.id), zone, now, summary)
+def event_chart(
+    event: EventRecord,
+    revisions: list[RevisionRecord],
+    changes: list[ChangeRecord],
+    zone: tzinfo,
+    now: datetime,
+) -> bytes | None:
+    """The slip chart of an event from its stored timeline, with its slip count and total delay."""
+    slips, total = slip_summary(changes)
+    summary = counted(slips, "slip") + (f", {format_duration(total)} in total" if total else "")
+    return slip_chart(event.title, revisions, zone, now, summary)
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -16,7 +16,7 @@ from tracker.errors import UserError
 
 if TYPE_CHECKING:
     from tracker.config import SourceConfig
-    from tracker.models import EventRecord
+    from tracker.models import ChangeRecord, EventRecord, RevisionRecord
 
 
 def _check_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -230,10 +230,12 @@ def _resolve_event(app: App, text: str) -> EventRecord:
     raise UserError(f"{text!r} matches {len(matches)} events; name one by id:\n{listing}")
 
 
-def _write_chart(app: App, event: EventRecord, path: Path) -> None:
+def _write_chart(
+    app: App, event: EventRecord, revisions: list[RevisionRecord], changes: list[ChangeRecord], path: Path
+) -> None:
     from tracker.charts import event_chart
 
-    png = event_chart(app.store, event, app.zone, datetime.now(UTC))
+    png = event_chart(event, revisions, changes, app.zone, datetime.now(UTC))
     if png is None:
         raise UserError(f"no slip chart for #{event.id}: it has had fewer than two known dates")
     try:
@@ -255,18 +257,19 @@ def _write_chart(app: App, event: EventRecord, path: Path) -> None:
 @handle_errors
 def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None) -> None:
     """The whole timeline of an EVENT (an id or words from its title)."""
-    from tracker.changes import format_duration
+    from tracker.changes import format_duration, slip_summary
     from tracker.contract import change_json, event_json, revision_json
     from tracker.display import instant_text, plain, when_text
     from tracker.status import status_label
 
     found = _resolve_event(app, " ".join(event))
     store = app.store
-    if chart is not None:
-        _write_chart(app, found, chart)
     revisions = store.history(found.id)
     changes = store.changes(event_id=found.id)
-    slips, total = store.slip_summary(found.id)
+    if chart is not None:
+        _write_chart(app, found, revisions, changes, chart)
+    slips, moved = slip_summary(changes)
+    total = moved.total_seconds() if moved is not None else None
     if as_json:
         doc = {
             **event_json(found),

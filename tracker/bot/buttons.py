@@ -11,7 +11,7 @@ from tracker.bot import views
 from tracker.bot.common import Context, buttons, call, deps, log, reply, subscriber
 from tracker.display import plain
 from tracker.errors import UserError
-from tracker.models import ChannelKind, EventRecord, Subscriber
+from tracker.models import ChangeRecord, ChannelKind, EventRecord, RevisionRecord, Subscriber
 from tracker.store.outbox import zone_of
 from tracker.store.repo import Store
 from tracker.textmatch import has_phrase
@@ -56,17 +56,24 @@ async def send_history(update: Update, context: Context, event_id: int) -> None:
     revisions = await call(store.history, event_id)
     changes = await call(store.changes, event_id=event_id)
     await reply(update, views.history(event, revisions, changes, zone))
-    await send_chart(update, context, event, zone)
+    await send_chart(update, context, event, revisions, changes, zone)
 
 
-async def send_chart(update: Update, context: Context, event: EventRecord, zone: tzinfo) -> None:
+async def send_chart(
+    update: Update,
+    context: Context,
+    event: EventRecord,
+    revisions: list[RevisionRecord],
+    changes: list[ChangeRecord],
+    zone: tzinfo,
+) -> None:
     """The slip chart as a photo, when the event has moved at all; drawn in a worker thread."""
     from tracker.charts import event_chart
 
     chat = update.effective_chat
     if chat is None:
         return
-    png = await call(event_chart, deps(context).store, event, zone, deps(context).clock())
+    png = await call(event_chart, event, revisions, changes, zone, deps(context).clock())
     if png is not None:
         await chat.send_photo(png, caption=f"Slip chart: {plain(event.title)}"[:1024])
 

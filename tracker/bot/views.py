@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from tracker.changes import delay, format_duration
+from tracker.changes import format_duration, slip_summary
 from tracker.display import age_text, instant_text, when_text
 from tracker.follows import describe
 from tracker.models import ChangeRecord, EventRecord, RevisionRecord, SourceHealth, Subscriber
@@ -82,9 +82,8 @@ def history(event: EventRecord, revisions: Sequence[RevisionRecord], changes: Se
     if not revisions:
         out.append("No recorded values yet.")
         return "\n".join(out)
-    slips = sum(1 for c in changes if c.kind.value == "slip")
-    moved = delay(revisions[0].snapshot.when, event.when)
-    total = f", {format_duration(moved)} in total" if moved and moved.total_seconds() else ""
+    slips, moved = slip_summary(changes)
+    total = f", {format_duration(moved)} in total" if moved else ""
     if slips:
         out.append(f"<b>{ordinal(slips)} slip{esc(total)}</b> since first seen")
     elif total:

@@ -268,16 +268,14 @@ class Store:
 
     def slip_summary(self, event_id: int) -> tuple[int, float | None]:
         """How many times the event slipped, and how far it has moved in all (seconds)."""
-        from tracker.changes import total_delay
+        from tracker.changes import slip_summary
 
-        changes = self.changes(event_id=event_id)
-        slips = sum(1 for c in changes if c.kind is ChangeKind.SLIP)
-        moved = total_delay(changes)
+        slips, moved = slip_summary(self.changes(event_id=event_id))
         return slips, moved.total_seconds() if moved is not None else None
 
     def story(self, event_id: int, change_ids: list[int]) -> Story:
         """What an alert about ``change_ids`` of an event needs to say, as of the last of them."""
-        from tracker.changes import total_delay
+        from tracker.changes import slip_summary
 
         event = self.event(event_id)
         if event is None:
@@ -285,9 +283,7 @@ class Store:
         all_changes = self.changes(event_id=event_id)
         chosen = [c for c in all_changes if c.id in set(change_ids)]
         until = max(change_ids) if change_ids else None
-        so_far = [c for c in all_changes if until is None or c.id <= until]
-        slips = sum(1 for c in so_far if c.kind is ChangeKind.SLIP)
-        total = total_delay(so_far)
+        slips, total = slip_summary(c for c in all_changes if until is None or c.id <= until)
         history = self.history(event_id)
         source = chosen[-1].source if chosen else (history[-1].source if history else None)
         link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
