@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.conftest import CORPUS, PG_URL
-from tracker.config_load import load_config
+from tracker.config.load import load_config
 from tracker.pipeline import replay, stamp_of
 from tracker.sources import build_source
 from tracker.store.repo import Store

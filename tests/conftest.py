@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tracker.models import ChangeKind
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _find_corpus() -> Path:
-    """``$TRACKER_CORPUS``, else ``../shared/corpus`` beside the checkout, else the
-    workplace's ``/work/shared/corpus`` (for clones made elsewhere, as in CI)."""
-    if os.environ.get("TRACKER_CORPUS"):
-        return Path(os.environ["TRACKER_CORPUS"])
-    for candidate in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")):
-        if candidate.is_dir():
-            return candidate
-    return ROOT.parent / "shared" / "corpus"
-
-
-CORPUS = _find_corpus()
-PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def corpus_dir(series: str) -> Path:
-    """A corpus series folder. Missing corpus is a failure, never a skip."""
-    path = CORPUS / series
-    if not path.is_dir():
-        pytest.fail(f"corpus series {series!r} not found at {path}; set TRACKER_CORPUS to ../shared/corpus")
-    return path
+from tests.helpers import PG_URL
 
 
 @pytest.fixture
@@ -84,12 +57,3 @@ def store(db_url: str) -> Iterator[object]:
     opened = Store.open(db_url)
     yield opened
     opened.close()
-
-
-def assert_sane_moves(changes: Iterable[Any]) -> None:
-    """Every value's instant lies in its interval, and a slip's new interval starts after the old one."""
-    for c in changes:
-        for spec in (c.old_when, c.new_when):
-            assert spec.earliest <= spec.t0 < spec.latest
-        if c.kind is ChangeKind.SLIP:
-            assert c.new_when.earliest >= c.old_when.latest

@@ -13,7 +13,7 @@ import platformdirs
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tracker import config, config_load
+from tests.helpers import ROOT
 from tracker.config import (
     AlertsSection,
     DatabaseSection,
@@ -29,12 +29,14 @@ from tracker.config import (
     database_url,
     default_config_path,
 )
-from tracker.config_load import load_config
+from tracker.config import load as config_load
+from tracker.config import sections as config
+from tracker.config.load import load_config
 from tracker.errors import ConfigError
 from tracker.sources import SOURCE_KINDS
 from tracker.sources.base import Source
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "tracker.example.toml"
+EXAMPLE = ROOT / "config" / "tracker.example.toml"
 
 
 # A source kind for the tests, so that they do not depend on the LL2 module's options.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import corpus_dir
+from tests.helpers import corpus_dir
 from tracker.matching import Candidate, best_match, names, renames, similarity, vehicles_compatible
 from tracker.models import ChangeKind, EventKind, EventRecord, EventSnapshot, Precision
 from tracker.pipeline import replay, stamp_of

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 from tracker.models import Precision, TimeSpec
 from tracker.timespec import from_ll2, ll2_precision
 

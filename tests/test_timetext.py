@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 from tracker.models import Precision, TimeSpec
 from tracker.timespec import parse_iso
 from tracker.timetext import parse_text, strip_citations

@@ -24,8 +24,9 @@ from tracker import faults
 from tracker.models import ChannelKind, SendResult
 from tracker.notify.render import Alert
 from tracker.policy import AlertPolicy
-from tracker.store.outbox import Claimed, zone_of
+from tracker.store.outbox import Claimed
 from tracker.store.repo import Store
+from tracker.zones import zone_of
 
 if TYPE_CHECKING:
     from tracker.config import TrackerConfig

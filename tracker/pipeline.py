@@ -24,7 +24,7 @@ from tracker.store.repo import Store
 from tracker.store.run import Plan, RunResult, SourceRun
 
 if TYPE_CHECKING:
-    from tracker.http import Http
+    from tracker.sources.http import Http
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from tracker.bot.common import Context, buttons, call, deps, log, reply, subscri
 from tracker.display import plain
 from tracker.errors import UserError
 from tracker.models import ChangeRecord, ChannelKind, EventRecord, RevisionRecord, Subscriber
-from tracker.store.outbox import zone_of
 from tracker.store.repo import Store
 from tracker.textmatch import has_phrase
+from tracker.zones import zone_of
 
 __all__ = ["buttons", "is_category", "move", "on_press", "reactivate", "resolve", "send_history", "set_mute"]
 

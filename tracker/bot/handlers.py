@@ -4,7 +4,6 @@ mistake always gets a helpful answer (see ``common.guarded``)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import BotCommand, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -28,10 +27,9 @@ from tracker.bot.common import (
 from tracker.bot.views import esc
 from tracker.errors import UserError
 from tracker.follows import describe, follows_event, matches, parse_filter
-from tracker.geozone import zone_at
 from tracker.models import ChannelKind, Follow, Subscriber
 from tracker.policy import AlertPolicy, parse_duration
-from tracker.store.outbox import zone_of
+from tracker.zones import check_zone, zone_at, zone_of
 
 
 @guarded
@@ -219,9 +217,9 @@ async def location(update: Update, context: Context) -> None:
 
 async def _set_zone(update: Update, context: Context, subscriber: str, name: str) -> None:
     try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"unknown time zone {name!r}: use an Area/City name such as Europe/Paris") from None
+        zone = zone_of(check_zone(name))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     await call(deps(context).store.subscriptions.set_timezone, subscriber, name)
     now = deps(context).clock().astimezone(zone)
     await reply(update, f"Times are now shown in {esc(name)} (it is {now:%H:%M} there).")

@@ -20,8 +20,8 @@ from tracker.follows import follows_event
 from tracker.models import ChangeKind, ChangeRecord, EventRecord, Subscriber
 from tracker.notify.render import WORDS, ordinal
 from tracker.status import status_label
-from tracker.store.outbox import zone_of
 from tracker.store.repo import Store
+from tracker.zones import zone_of
 
 WINDOW = timedelta(hours=24)
 AHEAD_DAYS = 7

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from tracker.models import Parsed, RawDocument
 
 if TYPE_CHECKING:
-    from tracker.http import Http
+    from tracker.sources.http import Http
 
 
 def compiled_regex(value: str | None) -> str | None:

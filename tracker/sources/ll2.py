@@ -19,7 +19,7 @@ from tracker.status import normalise_status
 from tracker.timespec import from_ll2, parse_iso
 
 if TYPE_CHECKING:
-    from tracker.http import Http
+    from tracker.sources.http import Http
 
 
 class LL2Options(BaseModel):

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from tracker.policy import AlertPolicy, reminder_due, worth_alert
 from tracker.store.convert import event_from
 from tracker.store.subscriptions import load_subscribers
 from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, SubscriberRow
+from tracker.zones import zone_of
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
 DIGEST_KINDS = (ChannelKind.EMAIL, ChannelKind.TELEGRAM)  # the channels that send a daily digest
@@ -455,10 +455,3 @@ class Outbox:
                 .limit(1)
             )
             return value
-
-
-def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:  # a zone that vanished from tzdata: fall back to UTC, never crash a send
-        return ZoneInfo("UTC")

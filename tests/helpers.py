@@ -1,0 +1,251 @@
+"""What the tests share: where the corpus and fixtures are, builders of LL2 pages and of
+snapshots, and the helpers of the process and delivery tests. Imported, never a test module."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tracker.models import ChangeKind, EventKind, EventSnapshot, Parsed, Precision, RawDocument, TimeSpec
+from tracker.pipeline import DropGuard, ingest
+from tracker.policy import AlertPolicy
+from tracker.store.repo import Store
+from tracker.store.run import RunResult
+from tracker.timespec import span
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _find_corpus() -> Path:
+    """``$TRACKER_CORPUS``, else ``../shared/corpus`` beside the checkout, else the
+    workplace's ``/work/shared/corpus`` (for clones made elsewhere, as in CI)."""
+    if os.environ.get("TRACKER_CORPUS"):
+        return Path(os.environ["TRACKER_CORPUS"])
+    for candidate in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")):
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "corpus"
+
+
+CORPUS = _find_corpus()
+PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def corpus_dir(series: str) -> Path:
+    """A corpus series folder. Missing corpus is a failure, never a skip."""
+    path = CORPUS / series
+    if not path.is_dir():
+        pytest.fail(f"corpus series {series!r} not found at {path}; set TRACKER_CORPUS to ../shared/corpus")
+    return path
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = ROOT / "config" / "examples"
+
+
+def assert_sane_moves(changes: Iterable[Any]) -> None:
+    """Every value's instant lies in its interval, and a slip's new interval starts after the old one."""
+    for c in changes:
+        for spec in (c.old_when, c.new_when):
+            assert spec.earliest <= spec.t0 < spec.latest
+        if c.kind is ChangeKind.SLIP:
+            assert c.new_when.earliest >= c.old_when.latest
+
+
+# ---- precision aliases ----
+
+D, MIN, HR, W, MON, Q, H, Y = (
+    Precision.DAY,
+    Precision.MINUTE,
+    Precision.HOUR,
+    Precision.WEEK,
+    Precision.MONTH,
+    Precision.QUARTER,
+    Precision.HALF,
+    Precision.YEAR,
+)
+
+
+# ---- LL2 pages ----
+
+
+def launch(
+    n: int, net: str, *, status: str = "Go", precision: str | None = "MIN", name: str | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": f"00000000-0000-0000-0000-{n:012d}",
+        "name": name or f"Falcon 9 Block 5 | Starlink Group 10-{n}",
+        "status": {"id": 1, "name": status, "abbrev": status},
+        "net": net,
+        "window_start": net,
+        "window_end": net,
+        "launch_service_provider": {"name": "SpaceX"},
+        "rocket": {"configuration": {"name": "Falcon 9", "full_name": "Falcon 9 Block 5"}},
+        "mission": {"name": f"Starlink Group 10-{n}"},
+        "pad": {"name": "Space Launch Complex 40", "location": {"name": "Cape Canaveral SFS, FL, USA"}},
+    }
+    if precision:
+        item["net_precision"] = {"abbrev": precision}
+    return item
+
+
+def page(items: list[dict[str, Any]], *, next_url: str | None = None, count: int | None = None) -> bytes:
+    return json.dumps(
+        {"count": len(items) if count is None else count, "next": next_url, "results": items}
+    ).encode()
+
+
+def forty(day: int = 10) -> list[dict[str, Any]]:
+    return [launch(n, f"2030-01-{day + n % 15:02d}T{n % 24:02d}:30:00Z") for n in range(1, 41)]
+
+
+# ---- snapshots applied to a store ----
+
+T0 = datetime(2026, 3, 24, tzinfo=UTC)
+
+
+def snap(
+    ref: str = "soyuz5-rollout",
+    when: TimeSpec | None = None,
+    status: str | None = "go",
+    title: str = "Soyuz-5 rollout",
+    *,
+    kind: EventKind = EventKind.EVENT,
+    type_: str = "rollout",
+    vehicle: str | None = "Soyuz-5",
+    site: str | None = "Baikonur",
+) -> EventSnapshot:
+    return EventSnapshot(
+        source_ref=ref,
+        kind=kind,
+        title=title,
+        when=when or span(T0, Precision.DAY),
+        status=status,
+        type=type_,
+        vehicle=vehicle,
+        site=site,
+    )
+
+
+class ListSource:
+    """A source whose parse returns what the test says (the pipeline needs only parse)."""
+
+    def __init__(self, items: list[EventSnapshot], complete: bool = True) -> None:
+        self.name, self.kind, self.url = "fake", "fake", ""
+        self.parsed = Parsed(items, complete)
+
+    def parse(self, doc: RawDocument) -> Parsed:
+        return self.parsed
+
+
+def apply(
+    store: Store,
+    items: list[EventSnapshot],
+    at: datetime,
+    complete: bool = True,
+    policy: AlertPolicy | None = None,
+) -> RunResult:
+    source = ListSource(items, complete)
+    with store.source_run("fake", "fake", "", at, policy=policy) as run:
+        return ingest(run, source, RawDocument(b"", at), DropGuard())  # type: ignore[arg-type]
+
+
+# ---- console file deliveries ----
+
+FOOTER = re.compile(r"^-- alerts ([\d ]+) --$", re.MULTILINE)
+
+
+def blocks(path: Path) -> list[str]:
+    return [b for b in path.read_text().split("\n\n") if b.strip()] if path.exists() else []
+
+
+def delivered_ids(path: Path) -> list[int]:
+    return [int(i) for m in FOOTER.findall(path.read_text()) for i in m.split()]
+
+
+# ---- tracker processes ----
+
+SERIES = "ll2-launch-upcoming-2020-2021"
+# Starlink 17 moves in each of these (corpus README §1).
+STEPS = ["2021-02-01T1131Z", "2021-02-02T1131Z", "2021-02-03T1127Z", "2021-02-04T1124Z"]
+
+
+def snapshot(stamp: str) -> bytes:
+    (path,) = corpus_dir(SERIES).glob(f"*{stamp}*.json")
+    return path.read_bytes()
+
+
+def write_config(
+    tmp: Path, url: str, server_url: str, *, coalesce: str = "1s", interval: float = 0.02
+) -> Path:
+    path = tmp / "tracker.toml"
+    path.write_text(
+        f"""
+[database]
+url = "{url}"
+[http]
+retries = 0
+host_interval_seconds = 0.0
+respect_robots = false
+[alerts]
+coalesce = "{coalesce}"
+[delivery]
+interval_seconds = 0.3
+lease_seconds = 5.0
+[scheduler]
+tick_seconds = 0.3
+[[sources]]
+name = "launches"
+kind = "ll2-launches"
+url = "{server_url}/2.0.0/launch/upcoming/"
+interval_minutes = {interval}
+"""
+    )
+    return path
+
+
+def tracker(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRACKER_CONFIG": str(config)}
+    env.pop("TRACKER_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "tracker.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+
+
+def start(config: Path, tmp: Path, name: str) -> tuple[subprocess.Popen[str], Path]:
+    env = {**os.environ, "TRACKER_CONFIG": str(config)}
+    env.pop("TRACKER_DATABASE_URL", None)
+    ready = tmp / f"{name}.ready"
+    log = open(tmp / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "run", "--ready-file", str(ready)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    wait_for(lambda: ready.exists() or proc.poll() is not None, 20, "daemon start")
+    assert proc.poll() is None, (tmp / f"{name}.log").read_text()
+    return proc, ready
+
+
+def wait_for(condition, seconds: float, what: str) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def alerts(sink: Path) -> list[str]:
+    return [b for b in sink.read_text().split("\n\n") if b.strip()] if sink.exists() else []
+
+
+def runs(config: Path) -> int:
+    doc = json.loads(tracker(config, "status", "--json").stdout)
+    return sum(1 for s in doc["sources"] if s["last_run"])

@@ -1,0 +1,60 @@
+"""The ``tracker`` command group. Each family of commands lives in its own module here;
+imports stay inside commands so simple ones start fast."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.app import App, zone_option
+
+
+@click.group()
+@click.option(
+    "--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's)."
+)
+@click.option(
+    "--database", metavar="URL", help="Database URL (overrides the config and $TRACKER_DATABASE_URL)."
+)
+@click.option(
+    "--tz", metavar="ZONE", callback=zone_option, help="Time zone for human output, e.g. Europe/Paris."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr (default: errors only).")
+@click.version_option(package_name="launch-tracker")
+@click.pass_context
+def main(
+    ctx: click.Context, config_path: str | None, database: str | None, tz: str | None, verbose: bool
+) -> None:
+    """Track scheduled space events and what moved."""
+    app = App(config_path, database, tz, verbose)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register_commands() -> None:
+    """Add each family's commands (their modules import only click at load time)."""
+    from tracker.cli import admin, bot, digest, events, extract, service, sources, subscriptions
+
+    for command in (
+        sources.poll,
+        sources.replay,
+        sources.sources,
+        events.upcoming,
+        events.history,
+        events.changes,
+        admin.db,
+        admin.config,
+        subscriptions.subscribers,
+        subscriptions.follow,
+        subscriptions.unfollow,
+        subscriptions.deliver,
+        subscriptions.outbox,
+        service.run,
+        service.status,
+        extract.extract_command,
+        digest.digest_group,
+        bot.bot_command,
+    ):
+        main.add_command(command)
+
+
+_register_commands()

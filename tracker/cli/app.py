@@ -1,0 +1,128 @@
+"""What every ``tracker`` command shares: the lazily loaded configuration and store,
+and turning the tracker's own errors into one clear line and an exit code.
+
+Kept apart from ``tracker.cli`` so that command modules (digest, bot) can import it
+without importing the command group that registers them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import tzinfo
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from tracker.errors import ConfigError, TrackerError, UserError
+
+if TYPE_CHECKING:
+    from tracker.config import SourceConfig, TrackerConfig
+    from tracker.sources.base import Source
+    from tracker.store.repo import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def zone_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Click callback for ``--tz``: a zone name checked where it is typed."""
+    if value is None:
+        return None
+    from tracker.zones import check_zone
+
+    try:
+        return check_zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+class App:
+    """Lazily loaded configuration and store, shared by the commands of one call."""
+
+    def __init__(
+        self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
+    ) -> None:
+        self.verbose = verbose
+        self.config_path = config_path
+        self.database = database
+        self.tz = tz
+        self._config: TrackerConfig | None = None
+        self._store: Store | None = None
+
+    @property
+    def config(self) -> TrackerConfig:
+        if self._config is None:
+            from tracker.config.load import load_config
+
+            self._config = load_config(self.config_path)
+            from tracker.logs import setup_logging
+
+            # Commands print their own results; log lines are for -v and the daemon.
+            setup_logging("DEBUG" if self.verbose else "ERROR")
+        return self._config
+
+    @property
+    def zone(self) -> tzinfo:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.tz) if self.tz else self.config.zone
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from tracker.config import database_url
+            from tracker.store.repo import Store
+
+            self._store = Store.open(self.database or database_url(self.config))
+        return self._store
+
+    def source(self, name: str) -> tuple[Source[Any], SourceConfig | None]:
+        from tracker.sources import SOURCE_KINDS, build_source
+
+        for cfg in self.config.sources:
+            if cfg.name == name:
+                return build_source(cfg.kind, cfg.name, cfg.url, cfg.options, cfg.trust), cfg
+        if name in SOURCE_KINDS:
+            return build_source(name, name), None
+        names = ", ".join(c.name for c in self.config.sources)
+        raise UserError(
+            f"no source named {name!r} (configured: {names}; or a kind: {', '.join(SOURCE_KINDS)})"
+        )
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def handle_errors(func: F) -> F:
+    """Turn the tracker's own errors into a clear message and an exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: invalid configuration{f' in {exc.path}' if exc.path else ''}:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  - {problem}", err=True)
+            sys.exit(2)
+        except UserError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except TrackerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly; the traceback goes to the log
+            import logging
+
+            logging.getLogger("tracker").debug("internal error", exc_info=True)
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+            sys.exit(70)
+
+    return cast(F, wrapper)
+
+
+pass_app = click.make_pass_decorator(App)
