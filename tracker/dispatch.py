@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tracker import faults
-from tracker.models import ChannelKind, SendResult
+from tracker.models import SendResult
+from tracker.notify.base import Channel
 from tracker.notify.render import Alert
 from tracker.policy import AlertPolicy
 from tracker.store.outbox import Claimed
@@ -32,20 +33,6 @@ if TYPE_CHECKING:
     from tracker.config import TrackerConfig
 
 log = logging.getLogger(__name__)
-
-
-class Channel(Protocol):
-    kind: ChannelKind
-
-    def send(self, alert: Alert, address: str) -> SendResult: ...
-
-    # Channels that send daily digests (email) also provide
-    #     send_digest(self, delivery: Claimed) -> SendResult
-    # and build the digest themselves from the store they were given.
-
-    def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
-        """Which of these deliveries certainly went out; None when the channel cannot tell."""
-        ...
 
 
 @dataclass
@@ -60,6 +47,15 @@ class DispatchStats:
     digests: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def summary(self, what: str = "alerts") -> str:
+        """One line for the operator: "delivered 3 alerts in 2 messages, 1 to retry"."""
+        return (
+            f"delivered {self.sent} {what} in {self.messages} messages"
+            + (f", {self.retried} to retry" if self.retried else "")
+            + (f", {self.dead} dead" if self.dead else "")
+            + (f", {self.recovered} recovered after a crash" if self.recovered else "")
+        )
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -69,7 +65,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
-        channels: dict[ChannelKind, Channel],
+        channels: dict[str, Channel],
         policy: AlertPolicy | None = None,
         *,
         lease: timedelta = timedelta(minutes=2),
@@ -91,13 +87,29 @@ class Dispatcher:
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
+    @classmethod
+    def from_config(
+        cls, cfg: TrackerConfig, store: Store, channels: dict[str, Channel] | None = None, **overrides: Any
+    ) -> Dispatcher:
+        """The dispatcher the configuration describes (``[alerts]`` and ``[delivery]``), over
+        ``channels`` (default: every channel the configuration sets up)."""
+        settings: dict[str, Any] = {
+            "lease": timedelta(seconds=cfg.delivery.lease_seconds),
+            "max_attempts": cfg.delivery.max_attempts,
+            "uncertain": cfg.delivery.uncertain,
+        }
+        settings.update(overrides)
+        if channels is None:
+            channels = default_channels(cfg, store)
+        return cls(store, channels, cfg.alerts.policy(), **settings)
+
     def run_once(self, limit: int = 100) -> DispatchStats:
         """One pass: settle interrupted sends, arm reminders, deliver what is due."""
         stats = DispatchStats()
         self.recover(stats)
         stats.reminders = self.store.outbox.arm_reminders(self.policy, self.clock())
-        if any(hasattr(c, "send_digest") for c in self.channels.values()):
-            stats.digests = self.store.outbox.arm_digests(self.policy, self.clock())
+        if digest_kinds := {kind for kind, c in self.channels.items() if c.digests}:
+            stats.digests = self.store.outbox.arm_digests(self.policy, self.clock(), digest_kinds)
         while True:
             claimed = self.store.outbox.claim(
                 self.worker, self.clock(), self.lease, set(self.channels), limit
@@ -195,7 +207,7 @@ class Dispatcher:
         channel = self.channels[head.channel_kind]
         try:
             if head.kind == "digest":
-                result = channel.send_digest(head)  # type: ignore[attr-defined]
+                result = channel.send_digest(head)
             else:
                 alert = self.alert_for(group)
                 result = channel.send(alert, head.address)
@@ -231,24 +243,19 @@ class Dispatcher:
         return float(min(3600.0, self.retry_base.total_seconds() * 2 ** max(0, attempts - 1)))
 
 
-def default_channels(
-    cfg: TrackerConfig | None = None, store: Store | None = None
-) -> dict[ChannelKind, Channel]:
-    """The console, plus email and Telegram when the configuration sets them up.
+def default_channels(cfg: TrackerConfig | None = None, store: Store | None = None) -> dict[str, Channel]:
+    """Every registered channel the configuration sets up (the console always).
 
     Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``):
     each keeps its own rate limiter."""
+    from tracker.notify import CHANNEL_KINDS, channel_class
     from tracker.notify.console import ConsoleChannel
 
-    channels: dict[ChannelKind, Channel] = {ChannelKind.CONSOLE: ConsoleChannel()}
-    if cfg is not None and store is not None and cfg.email.enabled:
-        from tracker.notify.email import EmailChannel
-
-        channels[ChannelKind.EMAIL] = EmailChannel(cfg.email, store)
-    if cfg is not None:
-        from tracker.notify.telegram import telegram_channel
-
-        if (telegram := telegram_channel(cfg)) is not None:
-            telegram.store = store
-            channels[ChannelKind.TELEGRAM] = telegram
+    if cfg is None:
+        return {ConsoleChannel.kind: ConsoleChannel()}
+    channels: dict[str, Channel] = {}
+    for kind in CHANNEL_KINDS:
+        channel = channel_class(kind).from_config(cfg, store)
+        if channel is not None:
+            channels[kind] = channel
     return channels

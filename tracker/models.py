@@ -256,6 +256,9 @@ class Parsed:
 
 
 class ChannelKind(enum.StrEnum):
+    """The built-in channel kinds, by name; ``tracker.notify.CHANNEL_KINDS`` is the full list,
+    so a channel's kind is stored and passed as a plain string."""
+
     CONSOLE = "console"
     TELEGRAM = "telegram"
     EMAIL = "email"
@@ -266,7 +269,7 @@ class Channel:
     """Where one subscriber receives alerts: a console sink, a Telegram chat, an address."""
 
     id: int
-    kind: ChannelKind
+    kind: str  # a key of tracker.notify.CHANNEL_KINDS
     address: str
     active: bool = True
 

@@ -30,6 +30,7 @@ from tracker.dispatch import Dispatcher
 from tracker.errors import ConfigError
 from tracker.follows import parse_filter
 from tracker.models import ChannelKind, DeliveryState, EventKind, Precision
+from tracker.notify import digest_kinds
 from tracker.notify.digest import build_digest, render_digest
 from tracker.notify.email import EmailChannel, check_token, make_token
 from tracker.pipeline import replay
@@ -231,7 +232,7 @@ def test_sending_twice_the_same_day_delivers_once(store, server):
         timedelta(hours=16, minutes=50),
     ):  # still Jan 8 in NY
         clock.now = DIGEST_AT + later
-        assert store.outbox.queue_digest("Zoë", clock.now) == 0
+        assert store.outbox.queue_digest("Zoë", clock.now, digest_kinds()) == 0
         stats = d.run_once()
         assert (stats.digests, stats.messages) == (0, 0)
     # A fresh dispatcher (a rerun of `tracker digest send`) changes nothing either.
@@ -258,7 +259,7 @@ def test_outage_is_retried_and_the_digest_arrives_once_the_server_is_back(store)
         assert (stats.sent, stats.retried) == (2, 0)
         assert len(to(smtp, "zoe@example.org")) == 1 and len(to(smtp, "paris@example.org")) == 1
         smtp.sink.answer = "451 4.3.0 try again later"  # a busy server is a temporary failure too
-        store.outbox.queue_digest("paris", clock.now + timedelta(days=1))
+        store.outbox.queue_digest("paris", clock.now + timedelta(days=1), digest_kinds())
         clock.now += timedelta(days=1)
         stats = d.run_once()
         assert stats.retried == 2 and stats.dead == 0

@@ -116,7 +116,7 @@ def sources(health: Sequence[SourceHealth], now: datetime) -> str:
 
 def stats(subs: Sequence[Subscriber], counts: dict[str, int], oldest: datetime | None, now: datetime) -> str:
     active = sum(1 for s in subs if s.active)
-    chats = sum(1 for s in subs for c in s.channels if c.kind.value == "telegram" and c.active)
+    chats = sum(1 for s in subs for c in s.channels if c.kind == "telegram" and c.active)
     box = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"
     return "\n".join([
         "<b>Stats</b>",

@@ -10,7 +10,6 @@ import logging
 import signal
 import threading
 import time
-from datetime import timedelta
 from types import FrameType
 
 import click
@@ -58,14 +57,7 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
     )
     runner = BotRunner(application, poll_timeout=poll_timeout)
     channel = TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section), store=store)
-    dispatcher = Dispatcher(
-        store,
-        {ChannelKind.TELEGRAM: channel},
-        cfg.alerts.policy(),
-        lease=timedelta(seconds=cfg.delivery.lease_seconds),
-        max_attempts=cfg.delivery.max_attempts,
-        uncertain=cfg.delivery.uncertain,
-    )
+    dispatcher = Dispatcher.from_config(cfg, store, {ChannelKind.TELEGRAM: channel})
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -82,9 +74,7 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
         while runner.running and (deadline is None or time.monotonic() < deadline):
             stats = dispatcher.run_once()
             if stats.messages:
-                click.echo(f"delivered {stats.sent} alerts in {stats.messages} messages"
-                           + (f", {stats.retried} to retry" if stats.retried else "")
-                           + (f", {stats.dead} dead" if stats.dead else ""), err=True)  # fmt: skip
+                click.echo(stats.summary(), err=True)
             time.sleep(pause if deadline is None else min(pause, max(0.0, deadline - time.monotonic())))
         click.echo("Telegram bot stopped", err=True)
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ inside the commands so that the rest of the CLI does not load Jinja2 or smtplib.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +84,7 @@ def digest_send(app: App, now_flag: bool, names: tuple[str, ...]) -> None:
     """
     from tracker.dispatch import Dispatcher
     from tracker.models import ChannelKind
+    from tracker.notify import digest_kinds
 
     cfg = app.config
     policy = cfg.alerts.policy()
@@ -96,15 +97,8 @@ def digest_send(app: App, now_flag: bool, names: tuple[str, ...]) -> None:
             if s.active and policy.with_overrides(s.policy).digest_time() is not None
         ]
         for name in targets:
-            queued += app.store.outbox.queue_digest(name, now)
-    dispatcher = Dispatcher(
-        app.store,
-        {ChannelKind.EMAIL: _channel(app)},
-        policy,
-        lease=timedelta(seconds=cfg.delivery.lease_seconds),
-        max_attempts=cfg.delivery.max_attempts,
-        uncertain=cfg.delivery.uncertain,
-    )
+            queued += app.store.outbox.queue_digest(name, now, digest_kinds())
+    dispatcher = Dispatcher.from_config(cfg, app.store, {ChannelKind.EMAIL: _channel(app)})
     stats = dispatcher.run_once()
     click.echo(
         f"{queued + stats.digests} digests queued; {stats.sent} deliveries sent in {stats.messages} messages"

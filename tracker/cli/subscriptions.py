@@ -4,7 +4,7 @@ about what, and the queue of alerts on its way to them."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -18,6 +18,18 @@ from tracker.errors import UserError
 @click.group()
 def subscribers() -> None:
     """People and chats who receive alerts."""
+
+
+def _channel(kind: str, address: str) -> tuple[str, str]:
+    """A checked (kind, address) pair; the kind's own class says what an address looks like."""
+    from tracker.notify import CHANNEL_KINDS, channel_class
+
+    if kind not in CHANNEL_KINDS:
+        raise UserError(f"unknown channel kind {kind!r} (known: {', '.join(CHANNEL_KINDS)})")
+    try:
+        return kind, channel_class(kind).check_address(address)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _zone_name(value: str) -> str:
@@ -37,6 +49,9 @@ def _zone_name(value: str) -> str:
 )
 @click.option("--email", metavar="ADDRESS", help="Email address (digest and alerts).")
 @click.option("--telegram", metavar="CHAT_ID", help="Telegram chat id.")
+@click.option(
+    "--channel", "others", multiple=True, metavar="KIND:ADDRESS", help="A channel of any registered kind."
+)
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an [alerts] setting.")
 @pass_app
 @handle_errors
@@ -47,28 +62,24 @@ def subscribers_add(
     console: str | None,
     email: str | None,
     telegram: str | None,
+    others: tuple[str, ...],
     settings: tuple[str, ...],
 ) -> None:
     """Add a subscriber with one or more channels."""
-    from tracker.models import ChannelKind
     from tracker.policy import parse_setting
 
-    channels = [(ChannelKind.CONSOLE, console)] if console else []
-    if email:
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise UserError(f"{email!r} is not an email address")
-        channels.append((ChannelKind.EMAIL, email))
-    if telegram:
-        if not telegram.lstrip("-").isdigit():
-            raise UserError(f"{telegram!r} is not a Telegram chat id (a number)")
-        channels.append((ChannelKind.TELEGRAM, telegram))
+    wanted = [("console", console), ("email", email), ("telegram", telegram)]
+    wanted += [(kind, address) for kind, _, address in (o.partition(":") for o in others)]
+    channels = [_channel(kind, address) for kind, address in wanted if address is not None]
     if not channels:
-        raise UserError("give at least one channel: --console FILE|-, --email ADDRESS or --telegram CHAT_ID")
+        raise UserError(
+            "give at least one channel: --console FILE|-, --email ADDRESS, --telegram CHAT_ID"
+            " or --channel KIND:ADDRESS"
+        )
     policy = dict(parse_setting(s) for s in settings)
     sub = app.store.subscriptions.add(name, _zone_name(timezone), channels, policy)
     click.echo(
-        f"added {sub.name} ({sub.timezone}): "
-        + ", ".join(f"{c.kind.value} {c.address}" for c in sub.channels)
+        f"added {sub.name} ({sub.timezone}): " + ", ".join(f"{c.kind} {c.address}" for c in sub.channels)
     )
 
 
@@ -113,9 +124,7 @@ def subscribers_list(app: App, as_json: bool) -> None:
                 "name": s.name,
                 "timezone": s.timezone,
                 "active": s.active,
-                "channels": [
-                    {"kind": c.kind.value, "address": c.address, "active": c.active} for c in s.channels
-                ],
+                "channels": [{"kind": c.kind, "address": c.address, "active": c.active} for c in s.channels],
                 "follows": [{"id": f.id, **f.criteria} for f in s.follows],
                 "settings": s.policy,
                 "muted_events": sorted(s.muted),
@@ -130,7 +139,7 @@ def subscribers_list(app: App, as_json: bool) -> None:
         state = "" if sub.active else " [inactive]"
         click.echo(f"{sub.name}{state} ({sub.timezone})")
         for c in sub.channels:
-            click.echo(f"  {c.kind.value}: {c.address}{'' if c.active else ' [inactive]'}")
+            click.echo(f"  {c.kind}: {c.address}{'' if c.active else ' [inactive]'}")
         for f in sub.follows:
             click.echo(f"  follow #{f.id}: {describe(f.criteria)}")
         if sub.policy:
@@ -183,17 +192,9 @@ def unfollow(app: App, subscriber: str, filters: tuple[str, ...]) -> None:
 
 
 def _dispatcher(app: App) -> Any:
-    from tracker.dispatch import Dispatcher, default_channels
+    from tracker.dispatch import Dispatcher
 
-    cfg = app.config
-    return Dispatcher(
-        app.store,
-        default_channels(cfg, app.store),
-        cfg.alerts.policy(),
-        lease=timedelta(seconds=cfg.delivery.lease_seconds),
-        max_attempts=cfg.delivery.max_attempts,
-        uncertain=cfg.delivery.uncertain,
-    )
+    return Dispatcher.from_config(app.config, app.store)
 
 
 @click.command()
@@ -209,13 +210,7 @@ def deliver(app: App, once: bool) -> None:
     while True:
         stats = dispatcher.run_once()
         if once or stats.messages or stats.dead:
-            click.echo(
-                f"delivered {stats.sent} alerts in {stats.messages} messages"
-                + (f", {stats.retried} to retry" if stats.retried else "")
-                + (f", {stats.dead} dead" if stats.dead else "")
-                + (f", {stats.recovered} recovered after a crash" if stats.recovered else ""),
-                err=True,
-            )
+            click.echo(stats.summary(), err=True)
         if once:
             return
         try:

@@ -19,26 +19,28 @@ Secrets never live in the file: a future option that needs one is spelled
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import platformdirs
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     SerializeAsAny,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from tracker.config.fields import HTTP_URL, STRICT
 from tracker.config.problems import format_problem
+from tracker.notify import CHANNEL_KINDS
+from tracker.notify.email import EmailSection  # owned by their channels; re-exported here
+from tracker.notify.telegram import TelegramSection
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.sources import SOURCE_KINDS, options_model
 from tracker.zones import check_zone
@@ -76,12 +78,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
-_HTTP_URL = re.compile(r"https?://\S+")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 # --------------------------------------------------------------------------- models
@@ -90,7 +87,7 @@ _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 class TrackerSection(BaseModel):
     """``[tracker]``: general settings."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     timezone: str = "UTC"
     data_dir: str = ""
@@ -112,7 +109,7 @@ class TrackerSection(BaseModel):
 class DatabaseSection(BaseModel):
     """``[database]``: where revisions are stored."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     url: str = ""
 
@@ -129,7 +126,7 @@ class DatabaseSection(BaseModel):
 class HttpSection(BaseModel):
     """``[http]``: how sources are fetched."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
     timeout_seconds: float = Field(default=30.0, gt=0)
@@ -142,7 +139,7 @@ class HttpSection(BaseModel):
 class LogSection(BaseModel):
     """``[log]``: logging."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -160,7 +157,7 @@ _CHANGE_KINDS = Literal[
 class AlertsSection(BaseModel):
     """``[alerts]``: which changes alert at once. A subscriber may override any key."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     kinds: list[_CHANGE_KINDS] = ["slip", "advance", "loosened", "retimed", "firmed", "status", "new"]
     statuses: list[str] = ["hold", "scrubbed", "success", "failure", "partial_failure", "cancelled"]
@@ -207,7 +204,7 @@ def _check_duration(value: str) -> None:
 class DeliverySection(BaseModel):
     """``[delivery]``: how the outbox is worked."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     interval_seconds: float = Field(default=10.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0)
@@ -215,84 +212,10 @@ class DeliverySection(BaseModel):
     uncertain: Literal["resend", "drop"] = "resend"
 
 
-class EmailSection(BaseModel):
-    """``[email]``: SMTP for the daily digest and email alerts. Empty ``from_address``: no email."""
-
-    model_config = _STRICT
-
-    host: str = Field(default="localhost", min_length=1)
-    port: int = Field(default=25, ge=1, le=65535)
-    security: Literal["none", "starttls", "tls"] = "none"
-    username: str = ""
-    password_env: str = "TRACKER_SMTP_PASSWORD"
-    from_address: str = ""
-    from_name: str = "Launch tracker"
-    unsubscribe_url: str = ""
-    token_secret_env: str = "TRACKER_TOKEN_SECRET"
-    send_empty: bool = False
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    ca_file: str = ""
-
-    @field_validator("password_env", "token_secret_env")
-    @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not _ENV_NAME.fullmatch(value):
-            raise PydanticCustomError(
-                "env_name", "should be the NAME of an environment variable, e.g. 'TRACKER_SMTP_PASSWORD'"
-            )
-        return value
-
-    @field_validator("ca_file")
-    @classmethod
-    def _ca_file(cls, value: str) -> str:
-        if value and not Path(value).expanduser().is_file():
-            raise PydanticCustomError("ca_file", "no such file: {path}", {"path": value})
-        return str(Path(value).expanduser()) if value else value
-
-    @field_validator("from_address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if value and not _EMAIL.fullmatch(value):
-            raise PydanticCustomError(
-                "email_address", "should be an email address such as 'tracker@example.org'"
-            )
-        return value
-
-    @field_validator("unsubscribe_url")
-    @classmethod
-    def _unsubscribe_url(cls, value: str) -> str:
-        if value and not _HTTP_URL.fullmatch(value):
-            raise PydanticCustomError("unsubscribe_url", "should be an http(s) URL or empty")
-        return value
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.from_address)
-
-
-class TelegramSection(BaseModel):
-    """``[telegram]``: the bot and its delivery. The token itself lives in the environment."""
-
-    model_config = _STRICT
-
-    enabled: bool = True
-    token_env: str = Field(default="TRACKER_TELEGRAM_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    api_base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
-    admin_ids: list[int] = []
-    rate_global_per_second: float = Field(default=30.0, gt=0)
-    rate_chat_per_second: float = Field(default=1.0, gt=0)
-    rate_group_per_minute: float = Field(default=20.0, gt=0)
-
-    def token(self, env: Mapping[str, str] | None = None) -> str | None:
-        """The bot token from ``$token_env``; None when unset or empty (the bot is then off)."""
-        value = (os.environ if env is None else env).get(self.token_env, "").strip()
-        return value or None
-
-
 class SchedulerSection(BaseModel):
     """``[scheduler]``: the daemon's cadence and health alerts."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     tick_seconds: float = Field(default=30.0, gt=0)
     near_hours: float = Field(default=24.0, gt=0)
@@ -308,12 +231,18 @@ class SchedulerSection(BaseModel):
     def _targets(cls, value: list[str]) -> list[str]:
         for target in value:
             kind, _, address = target.partition(":")
-            if kind not in ("console", "telegram", "email") or not address:
+            if kind not in CHANNEL_KINDS or not address:
                 raise PydanticCustomError(
-                    "health_target", "'{target}' should be console:FILE|-, telegram:CHAT_ID or email:ADDRESS",
-                    {"target": target},
+                    "health_target", "'{target}' should be {forms}", {"target": target, "forms": _target_forms()}
                 )  # fmt: skip
         return value
+
+
+def _target_forms() -> str:
+    from tracker.notify import channel_class
+
+    forms = [f"{kind}:{channel_class(kind).address_hint}" for kind in CHANNEL_KINDS]
+    return ", ".join(forms[:-1]) + f" or {forms[-1]}"
 
 
 class SourceConfig(BaseModel):
@@ -323,7 +252,7 @@ class SourceConfig(BaseModel):
     source class applies itself (``Source(name, url or None, options)``).
     """
 
-    model_config = _STRICT
+    model_config = STRICT
 
     name: str
     kind: str
@@ -361,7 +290,7 @@ class SourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if value and not _HTTP_URL.fullmatch(value):
+        if value and not HTTP_URL.fullmatch(value):
             raise PydanticCustomError(
                 "source_url", "should be an http(s) URL or empty for the kind's default"
             )
@@ -390,10 +319,11 @@ class SourceConfig(BaseModel):
             raise PydanticCustomError("options_invalid", "{details}", {"details": details}) from None
 
 
-class TrackerConfig(BaseModel):
-    """The whole configuration. Every section has working defaults."""
+class _Sections(BaseModel):
+    """The core sections. ``TrackerConfig`` adds each registered channel's own section
+    (``tracker.notify.CHANNEL_KINDS``) after these, then ``[[sources]]``."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     tracker: TrackerSection = Field(default_factory=TrackerSection)
     database: DatabaseSection = Field(default_factory=DatabaseSection)
@@ -402,11 +332,10 @@ class TrackerConfig(BaseModel):
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     delivery: DeliverySection = Field(default_factory=DeliverySection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
-    email: EmailSection = Field(default_factory=EmailSection)
-    telegram: TelegramSection = Field(default_factory=TelegramSection)
-    sources: list[SourceConfig] = Field(default_factory=lambda: default_sources())
+    if TYPE_CHECKING:  # added with the channels' sections by ``TrackerConfig``
+        sources: list[SourceConfig]
 
-    @field_validator("sources")
+    @field_validator("sources", check_fields=False)
     @classmethod
     def _unique_names(cls, value: list[SourceConfig]) -> list[SourceConfig]:
         seen: set[str] = set()
@@ -443,6 +372,32 @@ DEFAULT_SOURCE_TABLES: tuple[dict[str, Any], ...] = (
     {"name": "ll2-launches", "kind": "ll2-launches", "budget_per_hour": 8},
     {"name": "ll2-events", "kind": "ll2-events", "budget_per_hour": 6},
 )
+
+
+def _channel_fields() -> dict[str, Any]:
+    from tracker.notify import channel_sections
+
+    return {name: (model, Field(default_factory=model)) for name, model in channel_sections().items()}
+
+
+if TYPE_CHECKING:
+
+    class TrackerConfig(_Sections):
+        """The whole configuration. Every section has working defaults."""
+
+        email: EmailSection
+        telegram: TelegramSection
+        sources: list[SourceConfig]
+
+else:
+    TrackerConfig = create_model(
+        "TrackerConfig",
+        __base__=_Sections,
+        __doc__="The whole configuration. Every section has working defaults.",
+        __module__=__name__,
+        **_channel_fields(),
+        sources=(list[SourceConfig], Field(default_factory=lambda: default_sources())),
+    )
 
 
 def default_sources() -> list[SourceConfig]:

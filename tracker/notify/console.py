@@ -11,17 +11,31 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.display import plain
 from tracker.models import ChannelKind, SendResult
+from tracker.notify.base import Channel
 from tracker.notify.render import Alert, render_text
 
 STDOUT = "-"
 _FOOTER = re.compile(r"^-- alerts ([\d ]+) --$", re.MULTILINE)
 
 
-class ConsoleChannel:
+if TYPE_CHECKING:
+    from tracker.config import TrackerConfig
+    from tracker.store.repo import Store
+
+
+class ConsoleChannel(Channel):
+    """Always available: it needs no configuration of its own."""
+
     kind = ChannelKind.CONSOLE
+    address_hint = "FILE|-"
+
+    @classmethod
+    def from_config(cls, cfg: TrackerConfig, store: Store | None) -> ConsoleChannel:
+        return cls()
 
     def send(self, alert: Alert, address: str) -> SendResult:
         ids = " ".join(str(i) for i in alert.delivery_ids)

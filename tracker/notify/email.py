@@ -23,22 +23,73 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from tracker.config.fields import EMAIL, HTTP_URL, STRICT, EnvName
 from tracker.errors import ConfigError, UserError
 from tracker.models import ChannelKind, SendResult
-from tracker.notify.digest import build_digest, render_digest
+from tracker.notify.base import Channel
 from tracker.notify.render import Alert, headline, render_html, render_text
 
 if TYPE_CHECKING:
-    from tracker.config import EmailSection
+    from tracker.config import TrackerConfig
     from tracker.store.outbox import Claimed
     from tracker.store.repo import Store
 
 log = logging.getLogger(__name__)
 
 _TOKEN_VERSION = "v1"
+
+
+class EmailSection(BaseModel):
+    """``[email]``: SMTP for the daily digest and email alerts. Empty ``from_address``: no email."""
+
+    model_config = STRICT
+
+    host: str = Field(default="localhost", min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password_env: EnvName = "TRACKER_SMTP_PASSWORD"
+    from_address: str = ""
+    from_name: str = "Launch tracker"
+    unsubscribe_url: str = ""
+    token_secret_env: EnvName = "TRACKER_TOKEN_SECRET"
+    send_empty: bool = False
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    ca_file: str = ""
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise PydanticCustomError("ca_file", "no such file: {path}", {"path": value})
+        return str(Path(value).expanduser()) if value else value
+
+    @field_validator("from_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and not EMAIL.fullmatch(value):
+            raise PydanticCustomError(
+                "email_address", "should be an email address such as 'tracker@example.org'"
+            )
+        return value
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _unsubscribe_url(cls, value: str) -> str:
+        if value and not HTTP_URL.fullmatch(value):
+            raise PydanticCustomError("unsubscribe_url", "should be an http(s) URL or empty")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.from_address)
 
 
 def _b64(data: bytes) -> str:
@@ -93,10 +144,25 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class EmailChannel:
+class EmailChannel(Channel):
     """Sends through one SMTP server; a fresh connection per message (digests are few)."""
 
     kind = ChannelKind.EMAIL
+    Settings = EmailSection
+    digests = True
+    address_hint = "ADDRESS"
+
+    @classmethod
+    def check_address(cls, address: str) -> str:
+        if not EMAIL.fullmatch(address):
+            raise ValueError(f"{address!r} is not an email address")
+        return address
+
+    @classmethod
+    def from_config(cls, cfg: TrackerConfig, store: Store | None) -> EmailChannel | None:
+        if store is None or not cfg.email.enabled:
+            return None
+        return cls(cfg.email, store)
 
     def __init__(
         self,
@@ -126,6 +192,8 @@ class EmailChannel:
     # ---- the channel protocol -------------------------------------------------------
 
     def send_digest(self, delivery: Claimed) -> SendResult:
+        from tracker.notify.digest import build_digest, render_digest
+
         try:
             subscriber = self.store.subscriptions.get(delivery.subscriber)
         except UserError as exc:
@@ -155,6 +223,12 @@ class EmailChannel:
             msg["References"] = alert.reply_to
         return self.deliver(msg, 1)
 
+    def send_text(self, address: str, text: str) -> SendResult:
+        """A plain message (an operator alert, a test message), subject from its first line."""
+        subject = (text.strip().splitlines() or ["Launch tracker"])[0][:120]
+        key = f"text.{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        return self.deliver(self.message(subject, text, None, address, key), 1)
+
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         return None  # SMTP cannot say what was accepted before a crash
 
@@ -164,7 +238,7 @@ class EmailChannel:
         self,
         subject: str,
         text: str,
-        html: str,
+        html: str | None,
         address: str,
         key: str,
         *,
@@ -185,7 +259,8 @@ class EmailChannel:
             msg["List-Unsubscribe"] = f"<{unsubscribe}>"
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg.set_content(text)
-        msg.add_alternative(html, subtype="html")
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
         return msg
 
     def _connect(self) -> smtplib.SMTP:

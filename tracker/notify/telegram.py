@@ -16,19 +16,24 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, Field
+
+from tracker.config.fields import STRICT
 from tracker.display import plain
 from tracker.models import ChannelKind, SendResult
+from tracker.notify.base import Channel
 from tracker.notify.render import Alert, bold_html, esc_html, lines, link_html
 
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup
 
-    from tracker.config import TelegramSection
+    from tracker.config import TrackerConfig
+    from tracker.store.repo import Store
 
 # Opt in to PTB's coming behaviour (time periods such as RetryAfter.retry_after as timedelta)
 # rather than hear its deprecation warning on every 429; ``retry_seconds`` reads both forms.
@@ -38,6 +43,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LENGTH = 4096
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "bot was blocked", "chat was deleted")
+
+
+class TelegramSection(BaseModel):
+    """``[telegram]``: the bot and its delivery. The token itself lives in the environment."""
+
+    model_config = STRICT
+
+    enabled: bool = True
+    token_env: str = Field(default="TRACKER_TELEGRAM_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    api_base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    admin_ids: list[int] = []
+    rate_global_per_second: float = Field(default=30.0, gt=0)
+    rate_chat_per_second: float = Field(default=1.0, gt=0)
+    rate_group_per_minute: float = Field(default=20.0, gt=0)
+
+    def token(self, env: Mapping[str, str] | None = None) -> str | None:
+        """The bot token from ``$token_env``; None when unset or empty (the bot is then off)."""
+        value = (os.environ if env is None else env).get(self.token_env, "").strip()
+        return value or None
 
 
 @dataclass(frozen=True)
@@ -171,10 +195,26 @@ class _Failed(Exception):
         self.result = result
 
 
-class TelegramChannel:
+class TelegramChannel(Channel):
     """Sends alerts to Telegram chats (``address`` = chat id). Close it when done."""
 
     kind = ChannelKind.TELEGRAM
+    Settings = TelegramSection
+    digests = True
+    address_hint = "CHAT_ID"
+
+    @classmethod
+    def check_address(cls, address: str) -> str:
+        if not address.lstrip("-").isdigit():
+            raise ValueError(f"{address!r} is not a Telegram chat id (a number)")
+        return address
+
+    @classmethod
+    def from_config(cls, cfg: TrackerConfig, store: Store | None) -> TelegramChannel | None:
+        channel = telegram_channel(cfg)
+        if channel is not None:
+            channel.store = store
+        return channel
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from tracker.config import SourceConfig, TrackerConfig
-    from tracker.dispatch import Channel, Dispatcher
+    from tracker.notify.base import Channel
     from tracker.sources.http import Http
     from tracker.store.repo import Store
 
@@ -65,15 +65,8 @@ class Daemon:
             HttpSettings.from_section(cfg.http),
             stop=self.stopping,
         )
-        self.dispatcher: Dispatcher = Dispatcher(
-            store,
-            channels,
-            cfg.alerts.policy(),
-            lease=timedelta(seconds=cfg.delivery.lease_seconds),
-            max_attempts=cfg.delivery.max_attempts,
-            uncertain=cfg.delivery.uncertain,
-            worker=self.instance,
-            stop=self.stopping,
+        self.dispatcher = Dispatcher.from_config(
+            cfg, store, channels, worker=self.instance, stop=self.stopping
         )
         self.scheduler: BackgroundScheduler | None = None
         self.bot: Any = None  # the Telegram bot, run by the leader only (one getUpdates poller)

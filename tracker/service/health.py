@@ -61,20 +61,17 @@ class HealthWatch:
     def notify(self, text: str) -> None:
         """Log it, and tell each configured operator target."""
         log.warning("health: %s", text)
-        from tracker.models import ChannelKind
-
         for target in self.cfg.scheduler.health_notify:
             kind, _, address = target.partition(":")
-            channel = self.channels.get(ChannelKind(kind))
+            channel = self.channels.get(kind)
             if kind == "console" and channel is None:
                 from tracker.notify.console import ConsoleChannel
 
                 channel = ConsoleChannel()
-            sender = getattr(channel, "send_text", None)
-            if sender is None:
+            if channel is None:
                 log.warning("health: no %s channel configured for %s", kind, plain(address))
                 continue
             try:
-                sender(address, f"[tracker health] {text}")
+                channel.send_text(address, f"[tracker health] {text}")
             except Exception:
                 log.exception("health: could not notify %s", plain(target))

@@ -4,7 +4,7 @@ row locks, and moved through pending → sending → sent / retry / dead."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from tracker.follows import follows_event
 from tracker.models import (
     Change,
-    ChannelKind,
     DeliveryState,
     EventRecord,
     Subscriber,
@@ -28,7 +27,6 @@ from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, S
 from tracker.zones import zone_of
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
-DIGEST_KINDS = (ChannelKind.EMAIL, ChannelKind.TELEGRAM)  # the channels that send a daily digest
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Claimed:
     id: int
     kind: str  # change | reminder
     channel_id: int
-    channel_kind: ChannelKind
+    channel_kind: str
     address: str
     subscriber: str
     timezone: str
@@ -213,20 +211,21 @@ class Outbox:
 
     # ---- daily digests ----------------------------------------------------------
 
-    def arm_digests(self, policy: AlertPolicy, now: datetime) -> int:
-        """Queue today's digest for every email or Telegram channel whose subscriber's local digest
-        time has come; the key (subscriber, local day, channel) makes a second copy impossible."""
+    def arm_digests(self, policy: AlertPolicy, now: datetime, kinds: Collection[str]) -> int:
+        """Queue today's digest for every channel of these kinds (those that send digests) whose
+        subscriber's local digest time has come; the key (subscriber, local day, channel) makes a
+        second copy impossible."""
         created = 0
         with self._store._session() as s:
             for sub in load_subscribers(s):
                 at = policy.with_overrides(sub.policy).digest_time()
                 local = now.astimezone(zone_of(sub.timezone))
                 if at is not None and local.time() >= at:
-                    targets = [c.id for c in sub.channels if c.kind in DIGEST_KINDS and c.active]
+                    targets = [c.id for c in sub.channels if c.kind in kinds and c.active]
                     created += _queue_digests(s, sub.id, targets, local.date().isoformat(), now)
         return created
 
-    def queue_digest(self, subscriber: str, now: datetime) -> int:
+    def queue_digest(self, subscriber: str, now: datetime, kinds: Collection[str]) -> int:
         """Queue a digest now for one subscriber (``tracker digest send --now``), once per day."""
         with self._store._session() as s:
             row = s.scalar(select(SubscriberRow).where(SubscriberRow.name == subscriber))
@@ -237,7 +236,7 @@ class Outbox:
             emails = s.scalars(
                 select(ChannelRow.id).where(
                     ChannelRow.subscriber_id == row.id,
-                    ChannelRow.kind.in_([k.value for k in DIGEST_KINDS]),
+                    ChannelRow.kind.in_(list(kinds)),
                     ChannelRow.active.is_(True),
                 )
             )
@@ -247,13 +246,13 @@ class Outbox:
     # ---- claiming and marking --------------------------------------------------
 
     def claim(
-        self, worker: str, now: datetime, lease: timedelta, kinds: set[ChannelKind], limit: int = 100
+        self, worker: str, now: datetime, lease: timedelta, kinds: set[str], limit: int = 100
     ) -> list[Claimed]:
         """Claim due deliveries (plus not-yet-due ones of the same event and channel, so
         that they can be coalesced). Rows locked by another dispatcher are skipped."""
         if not kinds:
             return []
-        kind_values = [k.value for k in kinds]
+        kind_values = [str(k) for k in kinds]
         with self._store._session() as s:
             free = or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)
             due = (
@@ -315,7 +314,7 @@ class Outbox:
                     id=d.id,
                     kind=d.kind,
                     channel_id=c.id,
-                    channel_kind=ChannelKind(c.kind),
+                    channel_kind=c.kind,
                     address=c.address,
                     subscriber=sub.name,
                     timezone=sub.timezone,
@@ -366,7 +365,7 @@ class Outbox:
                     d.id,
                     d.kind,
                     c.id,
-                    ChannelKind(c.kind),
+                    c.kind,
                     c.address,
                     sub.name,
                     sub.timezone,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.errors import UserError
-from tracker.models import Channel, ChannelKind, Follow, Subscriber
+from tracker.models import Channel, Follow, Subscriber
 from tracker.store.tables import ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
 
 
@@ -23,9 +23,7 @@ def load_subscribers(session: Session, *, active_only: bool = True) -> list[Subs
     rows = list(session.scalars(query))
     channels: dict[int, list[Channel]] = {}
     for ch in session.scalars(select(ChannelRow).order_by(ChannelRow.id)):
-        channels.setdefault(ch.subscriber_id, []).append(
-            Channel(ch.id, ChannelKind(ch.kind), ch.address, ch.active)
-        )
+        channels.setdefault(ch.subscriber_id, []).append(Channel(ch.id, ch.kind, ch.address, ch.active))
     follows: dict[int, list[Follow]] = {}
     for f in session.scalars(select(FollowRow).order_by(FollowRow.id)):
         follows.setdefault(f.subscriber_id, []).append(Follow(f.id, json.loads(f.criteria)))
@@ -61,7 +59,7 @@ class Subscriptions:
         self._store = store
 
     def add(
-        self, name: str, timezone: str, channels: list[tuple[ChannelKind, str]], policy: dict[str, Any]
+        self, name: str, timezone: str, channels: list[tuple[str, str]], policy: dict[str, Any]
     ) -> Subscriber:
         with self._store._session() as s:
             if s.scalar(select(SubscriberRow).where(SubscriberRow.name == name)) is not None:
@@ -79,14 +77,14 @@ class Subscriptions:
                 self._add_channel(s, row.id, kind, address)
         return self.get(name)
 
-    def _add_channel(self, s: Session, subscriber_id: int, kind: ChannelKind, address: str) -> None:
+    def _add_channel(self, s: Session, subscriber_id: int, kind: str, address: str) -> None:
         try:
             with s.begin_nested():
-                s.add(ChannelRow(subscriber_id=subscriber_id, kind=kind.value, address=address, active=True))
+                s.add(ChannelRow(subscriber_id=subscriber_id, kind=kind, address=address, active=True))
         except IntegrityError as exc:
-            raise UserError(f"the {kind.value} channel {address!r} already belongs to a subscriber") from exc
+            raise UserError(f"the {kind} channel {address!r} already belongs to a subscriber") from exc
 
-    def add_channel(self, name: str, kind: ChannelKind, address: str) -> None:
+    def add_channel(self, name: str, kind: str, address: str) -> None:
         with self._store._session() as s:
             self._add_channel(s, _subscriber(s, name).id, kind, address)
 
@@ -189,11 +187,9 @@ class Subscriptions:
                 sub = s.get_one(SubscriberRow, row.subscriber_id)
                 sub.active, sub.deactivated_reason = False, reason
 
-    def by_channel(self, kind: ChannelKind, address: str) -> Subscriber | None:
+    def by_channel(self, kind: str, address: str) -> Subscriber | None:
         with self._store._session() as s:
-            row = s.scalar(
-                select(ChannelRow).where(ChannelRow.kind == kind.value, ChannelRow.address == address)
-            )
+            row = s.scalar(select(ChannelRow).where(ChannelRow.kind == kind, ChannelRow.address == address))
             if row is None:
                 return None
             found = [x for x in load_subscribers(s, active_only=False) if x.id == row.subscriber_id]
