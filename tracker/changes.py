@@ -7,9 +7,18 @@ change, plus a status change and a window change when those moved too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.models import Change, ChangeKind, ChangeRecord, EventSnapshot, Precision, TimeSpec
+from tracker.models import (
+    Change,
+    ChangeKind,
+    ChangeRecord,
+    EventSnapshot,
+    Precision,
+    RevisionRecord,
+    TimeSpec,
+)
 
 
 def classify_time(old: TimeSpec, new: TimeSpec) -> ChangeKind | None:
@@ -55,7 +64,8 @@ def classify_time(old: TimeSpec, new: TimeSpec) -> ChangeKind | None:
     return ChangeKind.SLIP if new.earliest > old.earliest else ChangeKind.ADVANCE
 
 
-_MOVES = frozenset({ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED})
+MOVES = frozenset({ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED})
+"""Kinds that move a value (a refinement such as NET 2022 → October is no move)."""
 
 
 def _window(snap: EventSnapshot) -> tuple[datetime | None, datetime | None]:
@@ -69,7 +79,7 @@ def detect(old: EventSnapshot | None, new: EventSnapshot) -> list[Change]:
     changes: list[Change] = []
     kind = classify_time(old.when, new.when)
     if kind is not None:
-        moved = describe_delta(old.when, new.when) if kind in _MOVES else ""
+        moved = describe_delta(old.when, new.when) if kind in MOVES else ""
         changes.append(Change(kind, old.when, new.when, old.status, new.status, detail=moved))
     if old.status != new.status and old.status is not None and new.status is not None:
         # A source that gives no status (a feed, a calendar) says nothing about it.
@@ -97,9 +107,6 @@ def delay(old: TimeSpec, new: TimeSpec) -> timedelta | None:
     return new.earliest - old.earliest
 
 
-_MOVES = frozenset({ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED})
-
-
 def total_delay(changes: Iterable[ChangeRecord]) -> timedelta | None:
     """How far an event has moved in all: its slips, advances and retimes added up; None when it
     never moved. A firmed or loosened value narrows or widens the window without moving it, so
@@ -107,7 +114,7 @@ def total_delay(changes: Iterable[ChangeRecord]) -> timedelta | None:
     moves = [
         moved
         for c in changes
-        if c.kind in _MOVES and c.old_when is not None and c.new_when is not None
+        if c.kind in MOVES and c.old_when is not None and c.new_when is not None
         if (moved := delay(c.old_when, c.new_when)) is not None
     ]
     return sum(moves, timedelta(0)) if moves else None
@@ -140,3 +147,60 @@ def format_duration(moved: timedelta) -> str:
     if minutes:
         return f"{sign}{minutes} min" + (f" {secs} s" if secs else "")
     return f"{sign}{secs} s"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of an event's timeline: what one source said at one moment."""
+
+    observed_at: datetime
+    source: str
+    when: TimeSpec | None  # None: the source stopped listing the event
+    status: str | None
+    noted: tuple[str, ...]  # what the detector made of it ("slip +2 d", "status"); empty: only recorded
+    decided: bool  # False: a less trusted source said something else than the event's value
+    order: int  # the revision id, so steps at one instant keep their order
+
+
+def timeline(revisions: Iterable[RevisionRecord], changes: Iterable[ChangeRecord]) -> list[Step]:
+    """The one timeline of an event, oldest first, for ``tracker history``, the bot's
+    ``/history`` and the slip chart: every stored value with its source, whether it decided
+    the event's value, what it changed, and the moments a source stopped listing it."""
+    changes = list(changes)
+    noted: dict[tuple[datetime, str], list[str]] = {}
+    for c in changes:
+        noted.setdefault((c.observed_at, c.source), []).append(
+            c.kind.value + (f" {c.detail}" if c.detail else "")
+        )
+    steps = [
+        Step(r.observed_at, r.source, r.snapshot.when, r.snapshot.status,
+             tuple(noted.get((r.observed_at, r.source), ())), not r.disagrees, r.id)
+        for r in revisions
+    ]  # fmt: skip
+    steps += [
+        Step(c.observed_at, c.source, None, None, (c.kind.value,), True, 0)
+        for c in changes
+        if c.kind is ChangeKind.DROPPED
+    ]
+    return sorted(steps, key=lambda s: (s.observed_at, s.order))
+
+
+@dataclass(frozen=True)
+class Value:
+    """A known value that set the event, from the moment it was seen."""
+
+    observed_at: datetime
+    when: TimeSpec
+
+
+def decided_values(steps: Iterable[Step]) -> list[Value]:
+    """The values that set the event, in order, without unknown dates or repeats of a value
+    (what the slip chart draws as its line)."""
+    out: list[Value] = []
+    for step in steps:
+        if not step.decided or step.when is None or not step.when.known:
+            continue
+        if out and out[-1].when == step.when:
+            continue
+        out.append(Value(step.observed_at, step.when))
+    return out

@@ -14,34 +14,20 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from tracker.changes import classify_time, format_duration, slip_summary
-from tracker.display import counted, plain
+from tracker.changes import Value, classify_time, decided_values, slip_summary, timeline
+from tracker.display import plain
 from tracker.models import ChangeKind, ChangeRecord, EventRecord, Precision, RevisionRecord, TimeSpec
 
 _SLIP, _LINE, _BAND, _TODAY = "#c62828", "#1a237e", "#9fa8da", "#9e9e9e"
 
 
-@dataclass(frozen=True)
-class Step:
-    observed_at: datetime
-    when: TimeSpec
-
-
-def steps(revisions: list[RevisionRecord]) -> list[Step]:
-    """The values that set the event, in order, skipping unknown dates and repeats of a value."""
-    out: list[Step] = []
-    for rev in sorted(revisions, key=lambda r: r.observed_at):
-        when = rev.snapshot.when
-        if rev.disagrees or not when.known:
-            continue
-        if out and out[-1].when == when:
-            continue
-        out.append(Step(rev.observed_at, when))
-    return out
+def steps(revisions: list[RevisionRecord], changes: Sequence[ChangeRecord] = ()) -> list[Value]:
+    """The values the chart draws as its line: those that set the event, repeats skipped."""
+    return decided_values(timeline(revisions, changes))
 
 
 def _t0(when: TimeSpec) -> datetime:
@@ -51,11 +37,18 @@ def _t0(when: TimeSpec) -> datetime:
 
 
 def slip_chart(
-    title: str, revisions: list[RevisionRecord], zone: tzinfo, now: datetime, summary: str = ""
+    title: str,
+    revisions: list[RevisionRecord],
+    zone: tzinfo,
+    now: datetime,
+    summary: str = "",
+    changes: Sequence[ChangeRecord] = (),
 ) -> bytes | None:
-    """A PNG of the event's timeline, or None when it never had two known values. ``summary``
-    (e.g. "4 slips, +12 d in total") is printed top right."""
-    points = steps(revisions)
+    """A PNG of the event's timeline (``tracker.changes.timeline``), or None when it never had
+    two known values. The line is the event's value; what less trusted sources said otherwise
+    is marked apart. ``summary`` (e.g. "4th slip, +12 d in total so far") is printed top right."""
+    story = timeline(revisions, changes)
+    points = decided_values(story)
     if len(points) < 2:
         return None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -90,6 +83,13 @@ def slip_chart(
                if classify_time(points[i - 1].when, points[i].when) is ChangeKind.SLIP]  # fmt: skip
     if slipped:
         ax.scatter(*zip(*slipped, strict=True), color=_SLIP, zorder=3, s=28, label=f"slips ({len(slipped)})")
+    others = [
+        (s.observed_at, _t0(s.when)) for s in story if not s.decided and s.when is not None and s.when.known
+    ]
+    if others:
+        ax.scatter(*zip(*others, strict=True), color=_TODAY, marker="x", zorder=3, s=24,
+                   label=f"other sources ({len(others)})")  # fmt: skip
+    if slipped or others:
         ax.legend(loc="best", frameon=False)
     ylim = ax.get_ylim()  # the diagonal must not stretch the axis: far from T-0 it would squash the steps
     ax.plot([xs[0], end], [xs[0], end], linestyle="--", color=_TODAY, linewidth=1)  # "today"
@@ -120,9 +120,10 @@ def event_chart(
     now: datetime,
 ) -> bytes | None:
     """The slip chart of an event from its stored timeline, with its slip count and total delay."""
-    slips, total = slip_summary(changes)
-    summary = counted(slips, "slip") + (f", {format_duration(total)} in total" if total else "")
-    return slip_chart(event.title, revisions, zone, now, summary)
+    from tracker.notify.render import slip_text
+
+    summary = slip_text(*slip_summary(changes))
+    return slip_chart(event.title, revisions, zone, now, summary[:1].upper() + summary[1:], changes)
 
 
 def _short(text: str, limit: int = 70) -> str:

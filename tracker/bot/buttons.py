@@ -31,18 +31,9 @@ def is_category(words: str, events: list[EventRecord]) -> bool:
 
 
 async def resolve(store: Store, args: list[str]) -> tuple[EventRecord | None, list[EventRecord]]:
-    """An event by ``#id``/id or by title words: (the event, []) or (None, the candidates)."""
-    if not args:
-        raise UserError("name the event: its #id (see /upcoming) or words from its title")
-    if len(args) == 1 and args[0].lstrip("#").isdigit():
-        event = await call(store.event, int(args[0].lstrip("#")))
-        if event is None:
-            raise UserError(f"no event {args[0]} (see /upcoming)")
-        return event, []
-    found = await call(store.find_events, " ".join(args), 9)
-    if not found:
-        raise UserError(f"no event matches {' '.join(args)!r} (try fewer words, or /upcoming)")
-    return (found[0], []) if len(found) == 1 else (None, found)
+    """An event by ``#id``/id or by title words (``Store.resolve_event``, as in the CLI):
+    (the event, []) or (None, the candidates to offer as buttons)."""
+    return await call(store.resolve_event, " ".join(args), 9)
 
 
 async def send_history(update: Update, context: Context, event_id: int) -> None:

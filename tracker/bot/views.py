@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from tracker.changes import format_duration, slip_summary
+from tracker.changes import slip_summary, timeline
 from tracker.display import age_text, instant_text, when_text
 from tracker.follows import describe
 from tracker.models import ChangeRecord, EventRecord, RevisionRecord, SourceHealth, Subscriber
-from tracker.notify.render import WORDS, esc_html, ordinal
+from tracker.notify.render import WORDS, change_text, esc_html, slip_text
 from tracker.status import status_label
 
 HELP = """<b>Launch tracker</b>: alerts when a launch or an event you follow moves, with its whole history.
@@ -68,13 +68,19 @@ def history(event: EventRecord, revisions: Sequence[RevisionRecord], changes: Se
     out = [f"<b>{esc(event.title)}</b> (#{event.id})", f"Now: {esc(when_text(event.when, zone))}{status}"]
     steps: list[str] = []
     last = None
-    for rev in revisions:
-        value = (when_text(rev.snapshot.when, zone), rev.snapshot.status)
+    for step in timeline(revisions, changes):
+        at = esc(instant_text(step.observed_at, zone))
+        if step.when is None:
+            steps.append(f"{at}: left the {esc(step.source)} list (not a cancellation)")
+            last = None
+            continue
+        value = (when_text(step.when, zone), step.status, step.decided)
         if value == last:
             continue
         last = value
-        said = value[0] + (f" · {status_label(value[1])}" if value[1] else "")
-        steps.append(f"{esc(instant_text(rev.observed_at, zone))}: {esc(said)} ({esc(rev.source)})")
+        said = value[0] + (f" · {status_label(step.status)}" if step.status else "")
+        whose = esc(step.source) + ("" if step.decided else ", disagrees with the decided value")
+        steps.append(f"{at}: {esc(said)} ({whose})")
     if len(steps) > limit:
         out.append(f"… {len(steps) - limit} earlier values")
         steps = steps[-limit:]
@@ -82,22 +88,13 @@ def history(event: EventRecord, revisions: Sequence[RevisionRecord], changes: Se
     if not revisions:
         out.append("No recorded values yet.")
         return "\n".join(out)
-    slips, moved = slip_summary(changes)
-    total = f", {format_duration(moved)} in total" if moved else ""
-    if slips:
-        out.append(f"<b>{ordinal(slips)} slip{esc(total)}</b> since first seen")
-    elif total:
-        out.append(f"Moved{esc(total)} since first seen")
+    if summary := slip_text(*slip_summary(changes)):
+        out.append(f"<b>{esc(summary[:1].upper() + summary[1:])}</b>")
     return "\n".join(out)
 
 
 def change_line(change: ChangeRecord, zone: tzinfo) -> str:
-    if change.kind.is_time_change:
-        detail = f"{when_text(change.old_when, zone)} → {when_text(change.new_when, zone)}"
-    elif change.kind.value == "status":
-        detail = f"{status_label(change.old_status)} → {status_label(change.new_status)}"
-    else:
-        detail = when_text(change.new_when or change.old_when, zone)
+    detail = change_text(change, zone)
     return (f"• {esc(instant_text(change.observed_at, zone))} <b>{esc(change.title)}</b> (#{change.event_id})\n"
             f"  {esc(WORDS[change.kind])}: {esc(detail)}")  # fmt: skip
 

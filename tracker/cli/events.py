@@ -51,24 +51,12 @@ def upcoming(
 
 
 def _resolve_event(app: App, text: str) -> EventRecord:
-    store = app.store
-    if text.isdigit():
-        found = store.event(int(text))
-        if found is None:
-            raise UserError(f"no event #{text}")
-        return found
-    matches = store.find_events(text)
-    if not matches:
-        raise UserError(f"no event matches {text!r}")
-    exact = [m for m in matches if m.title.lower() == text.lower()]
-    # "SN10 Static Fire" means "Starship SN10 Static Fire", not "... Static Fire #2".
-    inner = [m for m in matches if all(m.title.lower() in o.title.lower() for o in matches)]
-    best = exact or inner or matches
-    if len(best) == 1:
-        return best[0]
     from tracker.display import plain
 
-    listing = "\n".join(f"  #{m.id} {plain(m.title)}" for m in matches[:10])
+    event, matches = app.store.resolve_event(text)
+    if event is not None:
+        return event
+    listing = "\n".join(f"  #{m.id} {plain(m.title)}" for m in matches)
     raise UserError(f"{text!r} matches {len(matches)} events; name one by id:\n{listing}")
 
 
@@ -99,7 +87,7 @@ def _write_chart(
 @handle_errors
 def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None) -> None:
     """The whole timeline of an EVENT (an id or words from its title)."""
-    from tracker.changes import format_duration, slip_summary
+    from tracker.changes import format_duration, slip_summary, timeline
     from tracker.contract import change_json, event_json, revision_json
     from tracker.display import instant_text, plain, when_text
     from tracker.status import status_label
@@ -137,30 +125,17 @@ def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None)
         if ident.match_reason:
             click.echo(f"      matched: {ident.match_reason}")
     click.echo("  timeline:")
-    labels: dict[tuple[datetime, str], list[str]] = {}
-    for c in changes:
-        labels.setdefault((c.observed_at, c.source), []).append(
-            c.kind.value + (f" {c.detail}" if c.detail else "")
-        )
-    entries: list[tuple[datetime, int, str]] = []
-    for r in revisions:
-        label = ", ".join(labels.get((r.observed_at, r.source), [])) or "recorded"
-        if r.disagrees:
+    for step in timeline(revisions, changes):
+        at = instant_text(step.observed_at, zone)
+        if step.when is None:
+            click.echo(f"    {at}  left the {step.source} list (not a cancellation)")
+            continue
+        label = ", ".join(step.noted) or "recorded"
+        if not step.decided:
             label += "; disagrees with the decided value"
-        entries.append(
-            (
-                r.observed_at,
-                r.id,
-                f"    {instant_text(r.observed_at, zone)}  {when_text(r.snapshot.when, zone):<30} "
-                f"{status_label(r.snapshot.status):<16} {r.source}  ({label})",
-            )
+        click.echo(
+            f"    {at}  {when_text(step.when, zone):<30} {status_label(step.status):<16} {step.source}  ({label})"
         )
-    for c in changes:
-        if c.kind.value == "dropped":
-            text = f"    {instant_text(c.observed_at, zone)}  left the {c.source} list (not a cancellation)"
-            entries.append((c.observed_at, 0, text))
-    for _, _, text in sorted(entries, key=lambda e: (e[0], e[1])):
-        click.echo(text)
 
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -197,9 +172,9 @@ def changes(
 ) -> None:
     """What moved: slips, advances, firmer or looser dates, status changes, new and dropped."""
     from tracker.contract import change_json
-    from tracker.display import instant_text, plain, when_text
+    from tracker.display import instant_text, plain
     from tracker.models import ChangeKind
-    from tracker.status import status_label
+    from tracker.notify.render import change_text
 
     try:
         wanted = {ChangeKind(k) for k in kinds}
@@ -220,15 +195,7 @@ def changes(
         return
     zone = app.zone
     for c in found:
-        if c.kind.value == "status":
-            what = f"{status_label(c.old_status)} → {status_label(c.new_status)}"
-        elif c.kind.value == "new":
-            what = f"new: {when_text(c.new_when, zone)}"
-        elif c.kind.value == "dropped":
-            what = f"left the list (was {when_text(c.old_when, zone)})"
-        else:
-            what = f"{when_text(c.old_when, zone)} → {when_text(c.new_when, zone)}"
-            what += f" ({c.detail})" if c.detail else ""
+        what = change_text(c, zone)
         click.echo(
             f"{instant_text(c.observed_at, zone)}  {c.kind.value.upper():<8} #{c.event_id} {plain(c.title)}: {what}"
         )

@@ -1,30 +1,44 @@
 """The configuration: the settings' models (`sections`), reading and validating a TOML file
 (`load`), and how a mistake is worded (`problems`).
 
-Importing this package gives the models; `load_config` is imported from `tracker.config.load`
-so that reading models (for type hints) costs no file reading code.
+Importing this package gives the models (loaded on first use); `load_config` is imported from
+`tracker.config.load`.
 """
 
-from tracker.config.sections import (
-    DEFAULT_USER_AGENT,
-    ENV_CONFIG,
-    ENV_DATABASE_URL,
-    ENV_TIMEZONE,
-    AlertsSection,
-    DatabaseSection,
-    DeliverySection,
-    EmailSection,
-    HttpSection,
-    LogSection,
-    SchedulerSection,
-    SourceConfig,
-    TelegramSection,
-    TrackerConfig,
-    TrackerSection,
-    database_url,
-    default_config_path,
-    default_sources,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker.config.sections import (
+        DEFAULT_USER_AGENT,
+        ENV_CONFIG,
+        ENV_DATABASE_URL,
+        ENV_TIMEZONE,
+        AlertsSection,
+        DatabaseSection,
+        DeliverySection,
+        EmailSection,
+        HttpSection,
+        LogSection,
+        SchedulerSection,
+        SourceConfig,
+        TelegramSection,
+        TrackerConfig,
+        TrackerSection,
+        database_url,
+        default_config_path,
+        default_sources,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Load the models on first use, so that a channel module can import
+    ``tracker.config.fields`` while the sections are being built from the channels."""
+    if name in __all__:
+        from tracker.config import sections
+
+        return getattr(sections, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_USER_AGENT",

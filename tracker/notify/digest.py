@@ -14,11 +14,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tracker.changes import delay, format_duration
 from tracker.display import age_text, instant_text, plain, when_text
 from tracker.follows import follows_event
 from tracker.models import ChangeKind, ChangeRecord, EventRecord, Subscriber
-from tracker.notify.render import WORDS, ordinal
+from tracker.notify.render import WORDS, change_text, details_text, slip_text
 from tracker.status import status_label
 from tracker.store.repo import Store
 from tracker.zones import zone_of
@@ -134,7 +133,7 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
         day=f"{local_end:%A} {local_end.day} {local_end:%B %Y}",
         moved=moved,
         coming=[
-            ComingEvent(e, when_text(e.when, zone), status_label(e.status), _details(e))
+            ComingEvent(e, when_text(e.when, zone), status_label(e.status), details_text(e))
             for e in upcoming[:MAX_UPCOMING]
         ],
         more_coming=max(0, len(upcoming) - MAX_UPCOMING),
@@ -142,42 +141,24 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
     )
 
 
-def _details(event: EventRecord) -> str:
-    kind = event.type[:1].upper() + event.type[1:] if event.kind.value == "event" and event.type else None
-    return " · ".join(d for d in (kind, event.vehicle, event.site) if d)
-
-
 def _moved(store: Store, event: EventRecord, changes: list[ChangeRecord], zone: tzinfo) -> MovedEvent:
     story = store.story(event.id, [c.id for c in changes])
-    slips = ""
-    if story.slips:
-        total = f", {format_duration(story.total_delay)} in total so far" if story.total_delay else ""
-        slips = f"{ordinal(story.slips)} slip{total}"
+    slips = slip_text(story.slips, story.total_delay) if story.slips else ""
     return MovedEvent(
         event=event,
         now=when_text(event.when, zone),
-        details=_details(event),
-        changes=[_line(c, zone) for c in changes],
+        details=details_text(event),
+        changes=[moved_line(c, zone) for c in changes],
         slips=slips,
         link=story.link if story.link and story.link.startswith(("http://", "https://")) else None,
     )
 
 
-def _line(change: ChangeRecord, zone: tzinfo) -> ChangeLine:
-    seen = instant_text(change.observed_at, zone)
-    words = WORDS[change.kind]
-    if change.kind is ChangeKind.STATUS:
-        text = f"{status_label(change.old_status)} → {status_label(change.new_status)}"
-    elif change.kind is ChangeKind.NEW:
-        text = when_text(change.new_when, zone)
-    elif change.kind is ChangeKind.DROPPED:
-        text = f"left the {change.source} list (not necessarily cancelled)"
-    else:
-        text = f"{when_text(change.old_when, zone)} → {when_text(change.new_when, zone)}"
-        moved = delay(change.old_when, change.new_when) if change.old_when and change.new_when else None
-        if moved:
-            text += f" ({format_duration(moved)})"
-    return ChangeLine(change.kind, words, text, seen)
+def moved_line(change: ChangeRecord, zone: tzinfo) -> ChangeLine:
+    """One change in the digest's "what moved" list, worded as everywhere else."""
+    return ChangeLine(
+        change.kind, WORDS[change.kind], change_text(change, zone), instant_text(change.observed_at, zone)
+    )
 
 
 # ---- rendering -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from tracker.changes import format_duration
+from tracker.changes import MOVES, delay, format_duration
 from tracker.display import instant_text, plain, when_text
 from tracker.models import ChangeKind, ChangeRecord, EventRecord, TimeSpec
 from tracker.status import status_label
@@ -35,7 +35,7 @@ class Alert:
     """Everything a message about one event needs, already in domain terms."""
 
     delivery_ids: tuple[int, ...]
-    kind: str  # change | reminder
+    kind: str  # change | reminder | digest
     event: EventRecord
     changes: tuple[ChangeRecord, ...]
     zone: tzinfo
@@ -46,6 +46,36 @@ class Alert:
     link: str | None = None
     lead: timedelta | None = None
     reply_to: str | None = None
+
+
+def change_text(change: ChangeRecord, zone: tzinfo) -> str:
+    """The one wording of what a change did (after its kind's word): ``old → new (+2 d)``,
+    ``go → hold``, the new value, or the list it left. Every channel, the digest, the bot and
+    ``tracker changes`` use it, so a change reads the same everywhere. Not yet escaped."""
+    if change.kind is ChangeKind.STATUS:
+        return f"{status_label(change.old_status)} → {status_label(change.new_status)}"
+    if change.kind is ChangeKind.NEW:
+        return when_text(change.new_when, zone)
+    if change.kind is ChangeKind.DROPPED:
+        was = f"; was {when_text(change.old_when, zone)}" if change.old_when else ""
+        return f"left the {change.source} list (not necessarily cancelled{was})"
+    text = f"{when_text(change.old_when, zone)} → {when_text(change.new_when, zone)}"
+    moved = delay(change.old_when, change.new_when) if change.old_when and change.new_when else None
+    return f"{text} ({format_duration(moved)})" if moved else text
+
+
+def slip_text(slips: int, total: timedelta | None) -> str:
+    """``3rd slip, +12 d in total so far``; ``moved -2 d in total so far`` without slips; or ""."""
+    moved = f"{format_duration(total)} in total so far" if total else ""
+    if slips:
+        return f"{ordinal(slips)} slip" + (f", {moved}" if moved else "")
+    return f"moved {moved}" if moved else ""
+
+
+def details_text(event: EventRecord) -> str:
+    """``Static fire · Starship · Starbase``: the event type (for non-launches), vehicle, site."""
+    kind = event.type[:1].upper() + event.type[1:] if event.kind.value == "event" and event.type else None
+    return " · ".join(d for d in (kind, event.vehicle, event.site) if d)
 
 
 def ordinal(n: int) -> str:
@@ -72,7 +102,7 @@ def headline(alert: Alert) -> str:
     kinds = [c.kind for c in alert.changes]
     main = next((k for k in kinds if k.is_time_change), kinds[0] if kinds else ChangeKind.NEW)
     word = WORDS[main]
-    if main in (ChangeKind.SLIP, ChangeKind.ADVANCE, ChangeKind.RETIMED):
+    if main in MOVES:
         total = _moved(alert.changes)
         if total:
             word += f" {total}"
@@ -108,16 +138,14 @@ def lines(alert: Alert, esc: Callable[[str], str], bold: Callable[[str], str]) -
         out.append(esc(when_text(new[-1].new_when or event.when, zone)))
     for c in alert.changes:
         if c.kind is ChangeKind.STATUS:
-            out.append(esc(f"Status: {status_label(c.old_status)} → {status_label(c.new_status)}"))
+            out.append(esc(f"Status: {change_text(c, zone)}"))
         elif c.kind is ChangeKind.DROPPED:
-            out.append(esc(f"Left the {c.source} list (not necessarily cancelled)"))
-    kind = event.type[:1].upper() + event.type[1:] if event.kind.value == "event" and event.type else None
-    details = [d for d in (kind, event.vehicle, event.site) if d]
-    if details:
-        out.append(esc(" · ".join(details)))
+            text = change_text(c, zone)
+            out.append(esc(text[:1].upper() + text[1:]))
+    if details := details_text(event):
+        out.append(esc(details))
     if alert.slips:
-        total = f", {format_duration(alert.total_delay)} in total so far" if alert.total_delay else ""
-        out.append(esc(f"{ordinal(alert.slips)} slip{total}"))
+        out.append(esc(slip_text(alert.slips, alert.total_delay)))
     if alert.source:
         checked = f", checked {instant_text(alert.checked_at, zone)}" if alert.checked_at else ""
         out.append(esc(f"Source: {alert.source}{checked}"))

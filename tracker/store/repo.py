@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.errors import StoreError
+from tracker.errors import StoreError, UserError
 from tracker.models import (
     ChangeKind,
     ChangeRecord,
@@ -135,6 +135,27 @@ class Store:
         with self._session() as s:
             row = s.get(EventRow, event_id)
             return event_from(row) if row else None
+
+    def resolve_event(self, text: str, limit: int = 10) -> tuple[EventRecord | None, list[EventRecord]]:
+        """An event named by ``#id``/id or by words of its title, for the CLI and the bot alike:
+        (the event, []) when one is meant, or (None, the candidates) when the words fit several.
+        "SN10 Static Fire" means "Starship SN10 Static Fire", not "... Static Fire #2": a title
+        inside every other candidate's title, or an exact title, is the one meant."""
+        text = text.strip()
+        if not text:
+            raise UserError("name the event: its #id (see upcoming) or words from its title")
+        if text.lstrip("#").isdigit():
+            event = self.event(int(text.lstrip("#")))
+            if event is None:
+                raise UserError(f"no event #{text.lstrip('#')}")
+            return event, []
+        matches = self.find_events(text, limit)
+        if not matches:
+            raise UserError(f"no event matches {text!r} (try fewer words)")
+        exact = [m for m in matches if m.title.lower() == text.lower()]
+        inner = [m for m in matches if all(m.title.lower() in o.title.lower() for o in matches)]
+        best = exact or inner or matches
+        return (best[0], []) if len(best) == 1 else (None, matches)
 
     def find_events(self, words: str, limit: int = 20) -> list[EventRecord]:
         """Events whose title has every word of ``words`` as a whole token
