@@ -41,7 +41,7 @@ def status(app: App, as_json: bool) -> None:
     from tracker.display import age_text, instant_text, plain
 
     store, zone, now = app.store, app.zone, datetime.now(UTC)
-    jobs = store.ops.jobs()
+    jobs = store.service.jobs()
     health = store.sources()
     counts = store.outbox.counts()
     oldest = store.outbox.oldest_pending()

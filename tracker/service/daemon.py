@@ -90,7 +90,7 @@ class Daemon:
             try:
                 # The next run is worked out here: asking the scheduler would wait on its
                 # lock, which shutdown holds while it waits for this very job.
-                self.store.ops.record_job(
+                self.store.service.record_job(
                     job_id,
                     self.instance,
                     started=started,
@@ -110,9 +110,9 @@ class Daemon:
         if not self.leader.held:
             return "standby (another instance runs the schedule)"
         now = self.clock()
-        stats = self.store.ops.poll_stats(scfg.name, now)
+        stats = self.store.service.poll_stats(scfg.name, now)
         cadence = self._cadence(scfg)
-        events = self.store.ops.followed_events(scfg.name, now)
+        events = self.store.service.followed_events(scfg.name, now)
         due = next_poll(stats.last_poll, stats.polls_last_hour, events, now, cadence, self._reminder_leads())
         if stats.failures_in_row and stats.last_poll is not None:
             due = max(due, stats.last_poll + backoff(stats.failures_in_row, cadence.far))

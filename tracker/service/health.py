@@ -28,7 +28,7 @@ class HealthWatch:
         for scfg in self.cfg.sources:
             if not scfg.enabled:
                 continue
-            stats = self.store.ops.poll_stats(scfg.name, now)
+            stats = self.store.service.poll_stats(scfg.name, now)
             if stats.last_poll is None:
                 continue
             stale = stats.last_ok is None or now - stats.last_ok > timedelta(hours=sched.stale_after_hours)
@@ -38,17 +38,17 @@ class HealthWatch:
                     f"Source {scfg.name} is failing: {stats.failures_in_row} failed fetches in a row. "
                     f"Last good data {age_text(stats.last_ok, now)}. Last error: {error}"
                 )
-                self.store.ops.set_health_state(scfg.name, "failing")
+                self.store.service.set_health_state(scfg.name, "failing")
                 notes.append(f"{scfg.name} failing")
             elif stale and stats.health_state == "ok" and stats.last_ok is not None:
                 self.notify(f"Source {scfg.name} is stale: last good data {age_text(stats.last_ok, now)}.")
-                self.store.ops.set_health_state(scfg.name, "stale")
+                self.store.service.set_health_state(scfg.name, "stale")
                 notes.append(f"{scfg.name} stale")
             elif stats.failures_in_row == 0 and not stale and stats.health_state != "ok":
                 self.notify(
                     f"Source {scfg.name} has recovered: good data again {age_text(stats.last_ok, now)}."
                 )
-                self.store.ops.set_health_state(scfg.name, "ok")
+                self.store.service.set_health_state(scfg.name, "ok")
                 notes.append(f"{scfg.name} recovered")
         return ", ".join(notes) or "all sources as before"
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from tracker.errors import StoreError
+
+Sessions = Callable[[], AbstractContextManager[Session]]
+"""Opens one transaction (``Store._session``); what the store's helpers are given."""
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (its result is a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. Kept here so that a start-up check needs no Alembic import;

@@ -22,6 +22,7 @@ from tracker.models import (
 )
 from tracker.policy import AlertPolicy, reminder_due, worth_alert
 from tracker.store.convert import event_from
+from tracker.store.db import Sessions, rowcount
 from tracker.store.subscriptions import load_subscribers
 from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, SubscriberRow
 from tracker.zones import zone_of
@@ -132,15 +133,15 @@ def _queue_digests(s: Session, subscriber_id: int, channel_ids: list[int], day: 
 class Outbox:
     """Dispatcher-side operations on the outbox; each method is one short transaction."""
 
-    def __init__(self, store: Any) -> None:
-        self._store = store
+    def __init__(self, sessions: Sessions) -> None:
+        self._session = sessions
 
     # ---- reminders -----------------------------------------------------------
 
     def arm_reminders(self, policy: AlertPolicy, now: datetime) -> int:
         """Create the reminders that are due now and cancel those whose date moved."""
         created = 0
-        with self._store._session() as s:
+        with self._session() as s:
             everyone = load_subscribers(s)
             leads = {sub.id: policy.with_overrides(sub.policy).reminders for sub in everyone}
             subscribers = [sub for sub in everyone if leads[sub.id]]
@@ -216,7 +217,7 @@ class Outbox:
         subscriber's local digest time has come; the key (subscriber, local day, channel) makes a
         second copy impossible."""
         created = 0
-        with self._store._session() as s:
+        with self._session() as s:
             for sub in load_subscribers(s):
                 at = policy.with_overrides(sub.policy).digest_time()
                 local = now.astimezone(zone_of(sub.timezone))
@@ -227,7 +228,7 @@ class Outbox:
 
     def queue_digest(self, subscriber: str, now: datetime, kinds: Collection[str]) -> int:
         """Queue a digest now for one subscriber (``tracker digest send --now``), once per day."""
-        with self._store._session() as s:
+        with self._session() as s:
             row = s.scalar(select(SubscriberRow).where(SubscriberRow.name == subscriber))
             if row is None:
                 from tracker.errors import UserError
@@ -253,7 +254,7 @@ class Outbox:
         if not kinds:
             return []
         kind_values = [str(k) for k in kinds]
-        with self._store._session() as s:
+        with self._session() as s:
             free = or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)
             due = (
                 select(DeliveryRow.id, DeliveryRow.channel_id, DeliveryRow.event_id)
@@ -329,14 +330,14 @@ class Outbox:
             ]
 
     def _mark(self, ids: list[int], worker: str, **values: Any) -> int:
-        with self._store._session() as s:
+        with self._session() as s:
             result = s.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker)
                 .values(claimed_by=None, claimed_until=None, **values)
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount)
+            return rowcount(result)
 
     def mark_sent(self, ids: list[int], worker: str, message_id: str, now: datetime) -> int:
         return self._mark(
@@ -352,7 +353,7 @@ class Outbox:
     def interrupted(self, now: datetime) -> list[Claimed]:
         """Rows left in ``sending`` by a dispatcher that died (its lease has run out)."""
 
-        with self._store._session() as s:
+        with self._session() as s:
             rows = s.execute(
                 select(DeliveryRow, ChannelRow, SubscriberRow)
                 .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
@@ -381,7 +382,7 @@ class Outbox:
 
     def resolve_interrupted(self, ids: list[int], *, sent: bool, now: datetime, note: str) -> int:
         """Settle rows a dead dispatcher left: sent (the channel confirms it) or pending again."""
-        with self._store._session() as s:
+        with self._session() as s:
             values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
             if sent:
                 values.update(state=DeliveryState.SENT.value, sent_at=now, message_id="recovered", error=note)
@@ -393,12 +394,12 @@ class Outbox:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount)
+            return rowcount(result)
 
     # ---- inspection ------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        with self._store._session() as s:
+        with self._session() as s:
             return {
                 state: count
                 for state, count in s.execute(
@@ -407,7 +408,7 @@ class Outbox:
             }
 
     def oldest_pending(self) -> datetime | None:
-        with self._store._session() as s:
+        with self._session() as s:
             value: datetime | None = s.scalar(
                 select(func.min(DeliveryRow.created_at)).where(DeliveryRow.state.in_(CLAIMABLE))
             )
@@ -415,7 +416,7 @@ class Outbox:
 
     def dead(self, limit: int = 50) -> list[tuple[int, str, str, str | None, int]]:
         """(id, subscriber, channel, reason, attempts) of dead deliveries, newest first."""
-        with self._store._session() as s:
+        with self._session() as s:
             rows = s.execute(
                 select(DeliveryRow.id, SubscriberRow.name, ChannelRow.kind, ChannelRow.address, DeliveryRow.error,
                        DeliveryRow.attempts)
@@ -428,18 +429,18 @@ class Outbox:
             return [(r[0], r[1], f"{r[2]}:{r[3]}", r[4], r[5]) for r in rows]
 
     def retry_dead(self, now: datetime) -> int:
-        with self._store._session() as s:
+        with self._session() as s:
             result = s.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.state == DeliveryState.DEAD.value)
                 .values(state=DeliveryState.PENDING.value, due_at=now, attempts=0)
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount)
+            return rowcount(result)
 
     def previous_message(self, channel_id: int, event_id: int, before_id: int) -> str | None:
         """The last message sent on this channel about this event (for threading replies)."""
-        with self._store._session() as s:
+        with self._session() as s:
             value: str | None = s.scalar(
                 select(DeliveryRow.message_id)
                 .where(

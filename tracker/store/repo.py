@@ -30,9 +30,9 @@ from tracker.store.convert import (
     snapshot_from,
 )
 from tracker.store.db import ensure_schema, make_engine
-from tracker.store.ops import Operations
 from tracker.store.outbox import Outbox
 from tracker.store.run import SourceRun
+from tracker.store.service_state import ServiceState
 from tracker.store.subscriptions import Subscriptions
 from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
 from tracker.textmatch import has_phrase
@@ -55,9 +55,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self.subscriptions = Subscriptions(self)
-        self.outbox = Outbox(self)
-        self.ops = Operations(self)
+        self.subscriptions = Subscriptions(self._session)
+        self.outbox = Outbox(self._session)
+        self.service = ServiceState(self._session)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import UserError
 from tracker.models import Channel, Follow, Subscriber
+from tracker.store.db import Sessions, rowcount
 from tracker.store.tables import ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
 
 
@@ -55,13 +56,13 @@ def _subscriber(session: Session, name: str) -> SubscriberRow:
 class Subscriptions:
     """Reads and writes subscriptions; every method is one transaction."""
 
-    def __init__(self, store: Any) -> None:
-        self._store = store
+    def __init__(self, sessions: Sessions) -> None:
+        self._session = sessions
 
     def add(
         self, name: str, timezone: str, channels: list[tuple[str, str]], policy: dict[str, Any]
     ) -> Subscriber:
-        with self._store._session() as s:
+        with self._session() as s:
             if s.scalar(select(SubscriberRow).where(SubscriberRow.name == name)) is not None:
                 raise UserError(f"subscriber {name!r} already exists")
             row = SubscriberRow(
@@ -85,27 +86,27 @@ class Subscriptions:
             raise UserError(f"the {kind} channel {address!r} already belongs to a subscriber") from exc
 
     def add_channel(self, name: str, kind: str, address: str) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             self._add_channel(s, _subscriber(s, name).id, kind, address)
 
     def set_policy(self, name: str, settings: dict[str, Any]) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             row.policy = json.dumps({**json.loads(row.policy or "{}"), **settings})
 
     def set_timezone(self, name: str, timezone: str) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             _subscriber(s, name).timezone = timezone
 
     def set_active(self, name: str, active: bool, reason: str | None = None) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             row.active, row.deactivated_reason = active, None if active else reason
 
     def remove(self, name: str) -> None:
         from tracker.store.tables import DeliveryRow
 
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             s.execute(delete(DeliveryRow).where(DeliveryRow.subscriber_id == row.id))
             s.execute(delete(MuteRow).where(MuteRow.subscriber_id == row.id))
@@ -114,17 +115,17 @@ class Subscriptions:
             s.delete(row)
 
     def get(self, name: str) -> Subscriber:
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             found = [x for x in load_subscribers(s, active_only=False) if x.id == row.id]
             return found[0]
 
     def all(self) -> list[Subscriber]:
-        with self._store._session() as s:
+        with self._session() as s:
             return load_subscribers(s, active_only=False)
 
     def follow(self, name: str, criteria: dict[str, str]) -> Follow:
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             if "event" in criteria and s.get(EventRow, int(criteria["event"])) is None:
                 raise UserError(f"no event #{criteria['event']}")
@@ -143,18 +144,18 @@ class Subscriptions:
         self, name: str, follow_id: int | None = None, criteria: dict[str, str] | None = None
     ) -> int:
         """Remove one follow by id, or the follows equal to ``criteria``; returns how many."""
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             query = delete(FollowRow).where(FollowRow.subscriber_id == row.id)
             if follow_id is not None:
                 query = query.where(FollowRow.id == follow_id)
             elif criteria is not None:
                 query = query.where(FollowRow.criteria == json.dumps(criteria, sort_keys=True))
-            return int(s.execute(query).rowcount)
+            return rowcount(s.execute(query))
 
     def move_channel(self, channel_id: int, new_address: str) -> None:
         """A chat moved (Telegram group → supergroup): follow it, keeping its deliveries."""
-        with self._store._session() as s:
+        with self._session() as s:
             row = s.get_one(ChannelRow, channel_id)
             clash = s.scalar(
                 select(ChannelRow).where(ChannelRow.kind == row.kind, ChannelRow.address == new_address)
@@ -164,7 +165,7 @@ class Subscriptions:
 
     def deactivate_channel(self, channel_id: int, reason: str) -> None:
         """The recipient is gone: stop this channel, and the subscriber when it has no other."""
-        with self._store._session() as s:
+        with self._session() as s:
             row = s.get_one(ChannelRow, channel_id)
             row.active = False
             from sqlalchemy import update
@@ -188,7 +189,7 @@ class Subscriptions:
                 sub.active, sub.deactivated_reason = False, reason
 
     def by_channel(self, kind: str, address: str) -> Subscriber | None:
-        with self._store._session() as s:
+        with self._session() as s:
             row = s.scalar(select(ChannelRow).where(ChannelRow.kind == kind, ChannelRow.address == address))
             if row is None:
                 return None
@@ -196,7 +197,7 @@ class Subscriptions:
             return found[0] if found else None
 
     def mute(self, name: str, event_id: int, muted: bool = True) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             row = _subscriber(s, name)
             existing = s.scalar(
                 select(MuteRow).where(MuteRow.subscriber_id == row.id, MuteRow.event_id == event_id)

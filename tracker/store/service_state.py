@@ -1,16 +1,17 @@
-"""What the daemon asks of the store: poll history, followed events, job status, health state."""
+"""What the service keeps in the store about itself: each source's poll history and health
+state, the scheduler's job status, and which events anyone follows (for polling cadence)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
 from tracker.follows import follows_event
 from tracker.models import EventRecord, FetchOutcome
 from tracker.store.convert import event_from
+from tracker.store.db import Sessions
 from tracker.store.subscriptions import load_subscribers
 from tracker.store.tables import EventRow, FetchRunRow, IdentityRow, JobStatusRow, SourceRow
 
@@ -36,12 +37,12 @@ class JobStatus:
     next_run: datetime | None
 
 
-class Operations:
-    def __init__(self, store: Any) -> None:
-        self._store = store
+class ServiceState:
+    def __init__(self, sessions: Sessions) -> None:
+        self._session = sessions
 
     def poll_stats(self, source: str, now: datetime) -> PollStats:
-        with self._store._session() as s:
+        with self._session() as s:
             src = s.scalar(select(SourceRow).where(SourceRow.name == source))
             if src is None:
                 return PollStats(None, 0, 0, None, "ok")
@@ -74,7 +75,7 @@ class Operations:
 
     def followed_events(self, source: str, now: datetime) -> list[EventRecord]:
         """Listed, not long past events of ``source`` that an active subscriber follows."""
-        with self._store._session() as s:
+        with self._session() as s:
             subscribers = load_subscribers(s)
             if not subscribers:
                 return []
@@ -92,7 +93,7 @@ class Operations:
             return [e for e in events if any(follows_event(sub.follows, e) for sub in subscribers)]
 
     def set_health_state(self, source: str, state: str) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             src = s.scalar(select(SourceRow).where(SourceRow.name == source))
             if src is not None:
                 src.health_state = state
@@ -107,7 +108,7 @@ class Operations:
         outcome: str | None = None,
         next_run: datetime | None = None,
     ) -> None:
-        with self._store._session() as s:
+        with self._session() as s:
             row = s.get(JobStatusRow, (job_id, instance))
             if row is None:
                 row = JobStatusRow(job_id=job_id, instance=instance)
@@ -120,7 +121,7 @@ class Operations:
                 row.next_run = next_run
 
     def jobs(self) -> list[JobStatus]:
-        with self._store._session() as s:
+        with self._session() as s:
             return [
                 JobStatus(r.job_id, r.instance, r.last_started, r.last_finished, r.last_outcome, r.next_run)
                 for r in s.scalars(
