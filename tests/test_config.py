@@ -506,3 +506,14 @@ def test_alerts_section_becomes_a_policy(tmp_path: Path) -> None:
     assert policy.reminders == (timedelta(hours=24), timedelta(hours=1))
     assert policy.coalesce == timedelta(seconds=90)
     assert {k.value for k in policy.kinds} == {"slip"}
+
+
+def test_alert_defaults_and_change_kinds_have_one_source():
+    from typing import get_args
+
+    from tracker.config.sections import _CHANGE_KINDS
+    from tracker.models import ChangeKind
+    from tracker.policy import AlertPolicy
+
+    assert set(get_args(_CHANGE_KINDS)) == {k.value for k in ChangeKind}
+    assert config.AlertsSection().policy() == AlertPolicy()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker import faults
-from tracker.models import SendResult
+from tracker.models import DeliveryKind, SendResult
 from tracker.notify.base import Channel
 from tracker.notify.render import Alert
 from tracker.policy import AlertPolicy
@@ -170,9 +170,9 @@ class Dispatcher:
             window = self.policy.with_overrides(row.policy).coalesce
             if (
                 current is not None
-                and row.kind == "change"
+                and row.kind == DeliveryKind.CHANGE
                 and row.event_id is not None
-                and current[-1].kind == "change"
+                and current[-1].kind == DeliveryKind.CHANGE
                 and row.observed_at - current[-1].observed_at <= window
             ):
                 current.append(row)
@@ -206,7 +206,7 @@ class Dispatcher:
         head = group[0]
         channel = self.channels[head.channel_kind]
         try:
-            if head.kind == "digest":
+            if head.kind == DeliveryKind.DIGEST:
                 result = channel.send_digest(head)
             else:
                 alert = self.alert_for(group)

@@ -146,7 +146,11 @@ class FetchOutcome(enum.StrEnum):
 
     @property
     def healthy(self) -> bool:
-        return self in (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
+        return self in HEALTHY_OUTCOMES
+
+
+HEALTHY_OUTCOMES = frozenset({FetchOutcome.OK, FetchOutcome.NOT_MODIFIED})
+"""The outcomes of a fetch that worked (the source is up, whether or not anything changed)."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,32 @@ class Parsed:
 
     items: list[EventSnapshot]
     complete: bool = True
+
+
+class HealthState(enum.StrEnum):
+    """What the operator was last told about a source (so each state is announced once)."""
+
+    OK = "ok"
+    FAILING = "failing"
+    STALE = "stale"
+
+
+class Decides(enum.StrEnum):
+    """How a source's snapshot stands to its event's value (the "which source decides" rule)."""
+
+    NEW = "new"  # no event yet: this snapshot makes one
+    OWN = "own"  # this source decides the value
+    TAKEOVER = "takeover"  # it outranks the source that decides, and takes over
+    FALLBACK = "fallback"  # the deciding source no longer lists the event
+    FOLLOW = "follow"  # a more trusted source decides; this one is only recorded
+
+
+class DeliveryKind(enum.StrEnum):
+    """What one outbox row delivers."""
+
+    CHANGE = "change"  # an alert about one or more changes to an event
+    REMINDER = "reminder"  # a reminder before T-0
+    DIGEST = "digest"  # a subscriber's daily digest
 
 
 class ChannelKind(enum.StrEnum):

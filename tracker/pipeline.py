@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
 from tracker.matching import renames
-from tracker.models import Change, EventSnapshot, FetchOutcome, RawDocument
+from tracker.models import Change, Decides, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
 from tracker.store.repo import Store
@@ -112,11 +112,11 @@ def decide(plan: Plan, own: EventSnapshot | None, snap: EventSnapshot) -> tuple[
     the event and this source itself saw the value move (no flapping between sources
     that merely disagree; the disagreement is kept in the revisions).
     """
-    if plan.mode == "new":
+    if plan.mode is Decides.NEW:
         return detect(None, snap), True
-    if plan.mode in ("own", "takeover"):
+    if plan.mode in (Decides.OWN, Decides.TAKEOVER):
         return (detect(plan.previous, snap) if plan.previous is not None else []), True
-    if plan.mode == "fallback" and own is not None and detect(own, snap):
+    if plan.mode is Decides.FALLBACK and own is not None and detect(own, snap):
         return (detect(plan.previous, snap) if plan.previous is not None else []), True
     return [], False
 

@@ -42,14 +42,6 @@ def parse_duration(text: str | float | int) -> timedelta:
     return timedelta(seconds=amount * _UNITS[unit])
 
 
-def duration_text(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 @dataclass(frozen=True)
 class AlertPolicy:
     kinds: frozenset[ChangeKind] = DEFAULT_KINDS

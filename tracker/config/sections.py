@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tracker import USER_AGENT
 from tracker.config.fields import HTTP_URL, STRICT
 from tracker.config.problems import format_problem
 from tracker.notify import CHANNEL_KINDS
@@ -71,9 +72,7 @@ ENV_CONFIG = "TRACKER_CONFIG"
 ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
 ENV_TIMEZONE = "TRACKER_TIMEZONE"
 
-DEFAULT_USER_AGENT = (
-    "launch-schedule-tracker/0.1 (+https://github.com/launch-tracker; contact: set-me@example.org)"
-)
+DEFAULT_USER_AGENT = USER_AGENT
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -159,6 +158,7 @@ class AlertsSection(BaseModel):
 
     model_config = STRICT
 
+    # The policy's own defaults (tracker.policy.AlertPolicy), as written in the file; a test keeps them equal.
     kinds: list[_CHANGE_KINDS] = ["slip", "advance", "loosened", "retimed", "firmed", "status", "new"]
     statuses: list[str] = ["hold", "scrubbed", "success", "failure", "partial_failure", "cancelled"]
     firmed_precision: Literal["second", "minute", "hour", "day"] = "hour"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from tracker.changes import MOVES, delay, format_duration
 from tracker.display import instant_text, plain, when_text
-from tracker.models import ChangeKind, ChangeRecord, EventRecord, TimeSpec
+from tracker.models import ChangeKind, ChangeRecord, DeliveryKind, EventRecord, TimeSpec
 from tracker.status import status_label
 
 WORDS = {
@@ -35,7 +35,7 @@ class Alert:
     """Everything a message about one event needs, already in domain terms."""
 
     delivery_ids: tuple[int, ...]
-    kind: str  # change | reminder | digest
+    kind: DeliveryKind
     event: EventRecord
     changes: tuple[ChangeRecord, ...]
     zone: tzinfo
@@ -96,7 +96,7 @@ def _compact_path(values: list[TimeSpec | None], zone: tzinfo) -> str:
 
 def headline(alert: Alert) -> str:
     """The first line, in plain words (escape it before use)."""
-    if alert.kind == "reminder":
+    if alert.kind == DeliveryKind.REMINDER:
         lead = format_duration(alert.lead or timedelta(0)).lstrip("+")
         return f"Reminder: T-{lead}"
     kinds = [c.kind for c in alert.changes]
@@ -130,7 +130,7 @@ def lines(alert: Alert, esc: Callable[[str], str], bold: Callable[[str], str]) -
     event, zone = alert.event, alert.zone
     out = [bold(esc(headline(alert))) + ": " + bold(esc(event.title))]
     timed = [c for c in alert.changes if c.kind.is_time_change]
-    if alert.kind == "reminder":
+    if alert.kind == DeliveryKind.REMINDER:
         out.append(esc(when_text(event.when, zone)))
     elif timed:
         out.append(esc(_compact_path([timed[0].old_when, *(c.new_when for c in timed)], zone)))

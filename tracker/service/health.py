@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.display import age_text, plain
+from tracker.models import HealthState
 
 if TYPE_CHECKING:
     from tracker.config import TrackerConfig
@@ -32,23 +33,23 @@ class HealthWatch:
             if stats.last_poll is None:
                 continue
             stale = stats.last_ok is None or now - stats.last_ok > timedelta(hours=sched.stale_after_hours)
-            if stats.failures_in_row >= sched.failure_alert_after and stats.health_state == "ok":
+            if stats.failures_in_row >= sched.failure_alert_after and stats.health_state is HealthState.OK:
                 error = self._last_error(scfg.name)
                 self.notify(
                     f"Source {scfg.name} is failing: {stats.failures_in_row} failed fetches in a row. "
                     f"Last good data {age_text(stats.last_ok, now)}. Last error: {error}"
                 )
-                self.store.service.set_health_state(scfg.name, "failing")
+                self.store.service.set_health_state(scfg.name, HealthState.FAILING)
                 notes.append(f"{scfg.name} failing")
-            elif stale and stats.health_state == "ok" and stats.last_ok is not None:
+            elif stale and stats.health_state is HealthState.OK and stats.last_ok is not None:
                 self.notify(f"Source {scfg.name} is stale: last good data {age_text(stats.last_ok, now)}.")
-                self.store.service.set_health_state(scfg.name, "stale")
+                self.store.service.set_health_state(scfg.name, HealthState.STALE)
                 notes.append(f"{scfg.name} stale")
-            elif stats.failures_in_row == 0 and not stale and stats.health_state != "ok":
+            elif stats.failures_in_row == 0 and not stale and stats.health_state is not HealthState.OK:
                 self.notify(
                     f"Source {scfg.name} has recovered: good data again {age_text(stats.last_ok, now)}."
                 )
-                self.store.service.set_health_state(scfg.name, "ok")
+                self.store.service.set_health_state(scfg.name, HealthState.OK)
                 notes.append(f"{scfg.name} recovered")
         return ", ".join(notes) or "all sources as before"
 

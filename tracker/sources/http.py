@@ -16,15 +16,14 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
+from tracker import USER_AGENT
 from tracker.errors import Interrupted, SourceError
 from tracker.models import RawDocument
-
-DEFAULT_USER_AGENT = "launch-schedule-tracker/0.1 (+https://github.com/launch-tracker)"
 
 
 @dataclass(frozen=True)
 class HttpSettings:
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: str = USER_AGENT
     timeout_seconds: float = 30.0
     max_bytes: int = 20_000_000
     retries: int = 2
@@ -35,15 +34,8 @@ class HttpSettings:
 
     @classmethod
     def from_section(cls, section: Any) -> HttpSettings:
-        """From the ``[http]`` section of the configuration."""
-        return cls(
-            user_agent=section.user_agent,
-            timeout_seconds=section.timeout_seconds,
-            max_bytes=section.max_bytes,
-            retries=section.retries,
-            host_interval_seconds=section.host_interval_seconds,
-            respect_robots=section.respect_robots,
-        )
+        """From the ``[http]`` section of the configuration (its keys are a subset of these)."""
+        return cls(**section.model_dump())
 
 
 class HostPacer:

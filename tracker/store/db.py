@@ -22,6 +22,7 @@ def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE touched (its result is a cursor result)."""
     return int(cast(CursorResult[Any], result).rowcount)
 
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. Kept here so that a start-up check needs no Alembic import;
 # a test checks it against the migration scripts.

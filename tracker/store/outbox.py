@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.follows import follows_event
 from tracker.models import (
     Change,
+    DeliveryKind,
     DeliveryState,
     EventRecord,
     Subscriber,
@@ -35,7 +36,7 @@ class Claimed:
     """One claimed delivery, with what the dispatcher needs to render and send it."""
 
     id: int
-    kind: str  # change | reminder
+    kind: DeliveryKind
     channel_id: int
     channel_kind: str
     address: str
@@ -81,7 +82,7 @@ def enqueue_for_changes(
                 session.add(
                     DeliveryRow(
                         dedup_key=f"change:{row.id}:{channel.id}",
-                        kind="change",
+                        kind=DeliveryKind.CHANGE,
                         subscriber_id=sub.id,
                         channel_id=channel.id,
                         event_id=row.event_id,
@@ -116,7 +117,7 @@ def _queue_digests(s: Session, subscriber_id: int, channel_ids: list[int], day: 
             s,
             DeliveryRow(
                 dedup_key=f"digest:{subscriber_id}:{day}:{channel_id}",
-                kind="digest",
+                kind=DeliveryKind.DIGEST,
                 subscriber_id=subscriber_id,
                 channel_id=channel_id,
                 observed_at=now,  # for a digest: when it was queued (the end of its 24 h)
@@ -185,7 +186,7 @@ class Outbox:
                 s,
                 DeliveryRow(
                     dedup_key=key,
-                    kind="reminder",
+                    kind=DeliveryKind.REMINDER,
                     subscriber_id=sub.id,
                     channel_id=channel.id,
                     event_id=event.id,
@@ -203,7 +204,7 @@ class Outbox:
         rows = s.execute(
             select(DeliveryRow, EventRow.t0)
             .join(EventRow, EventRow.id == DeliveryRow.event_id)
-            .where(DeliveryRow.kind == "reminder", DeliveryRow.state.in_(CLAIMABLE))
+            .where(DeliveryRow.kind == DeliveryKind.REMINDER, DeliveryRow.state.in_(CLAIMABLE))
         ).all()
         for row, t0 in rows:
             if t0 != row.observed_at:
@@ -280,7 +281,7 @@ class Outbox:
                     select(DeliveryRow.id)
                     .where(
                         DeliveryRow.state.in_(CLAIMABLE),
-                        DeliveryRow.kind == "change",
+                        DeliveryRow.kind == DeliveryKind.CHANGE,
                         free,
                         or_(
                             *(and_(DeliveryRow.channel_id == c, DeliveryRow.event_id == e) for c, e in pairs)
@@ -313,7 +314,7 @@ class Outbox:
             return [
                 Claimed(
                     id=d.id,
-                    kind=d.kind,
+                    kind=DeliveryKind(d.kind),
                     channel_id=c.id,
                     channel_kind=c.kind,
                     address=c.address,
@@ -364,7 +365,7 @@ class Outbox:
             return [
                 Claimed(
                     d.id,
-                    d.kind,
+                    DeliveryKind(d.kind),
                     c.id,
                     c.kind,
                     c.address,

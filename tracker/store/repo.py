@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.errors import StoreError, UserError
 from tracker.models import (
+    HEALTHY_OUTCOMES,
     ChangeKind,
     ChangeRecord,
     EventKind,
     EventRecord,
-    FetchOutcome,
     IdentityRecord,
     RevisionRecord,
     SourceHealth,
@@ -234,7 +234,7 @@ class Store:
 
     def sources(self) -> list[SourceHealth]:
         """Health of every source, from a handful of indexed queries per source."""
-        healthy = [FetchOutcome.OK.value, FetchOutcome.NOT_MODIFIED.value]
+        healthy = [str(o) for o in HEALTHY_OUTCOMES]
         with self._session() as s:
             result = []
             for src in s.scalars(select(SourceRow).order_by(SourceRow.name)):
@@ -282,7 +282,7 @@ class Store:
                 .join(SourceRow, SourceRow.id == FetchRunRow.source_id)
                 .where(
                     SourceRow.name == source,
-                    FetchRunRow.outcome.in_([FetchOutcome.OK.value, FetchOutcome.NOT_MODIFIED.value]),
+                    FetchRunRow.outcome.in_([str(o) for o in HEALTHY_OUTCOMES]),
                 )
             )
             return value

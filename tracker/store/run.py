@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Change, EventSnapshot, FetchOutcome
+from tracker.models import Change, Decides, EventSnapshot, FetchOutcome
 from tracker.policy import AlertPolicy
 from tracker.store.convert import event_from, snapshot_columns, snapshot_from, when_columns, when_from
 from tracker.store.outbox import enqueue_for_changes
@@ -52,10 +52,7 @@ class Plan:
     known: Known | None
     event_id: int | None
     reason: str | None
-    # new: no event yet; own: this source decides the value; takeover: it outranks the
-    # source that does; fallback: the deciding source no longer lists the event;
-    # follow: a more trusted source decides, this one is only recorded.
-    mode: str
+    mode: Decides
     previous: EventSnapshot | None
 
 
@@ -142,19 +139,19 @@ class SourceRun:
         known = self.known().get(snap.source_ref)
         event_id, reason = (known.event_id, None) if known else self._match(snap)
         if event_id is None:
-            return Plan(known, None, None, "new", None)
+            return Plan(known, None, None, Decides.NEW, None)
         event = self._s.get_one(EventRow, event_id)
         owner = event.owner_identity_id
         mine = known.identity_id if known else None
         if owner is None or owner == mine:
-            return Plan(known, event_id, reason, "own", known.view if known else None)
+            return Plan(known, event_id, reason, Decides.OWN, known.view if known else None)
         owner_row = self._s.get_one(IdentityRow, owner)
         owner_view = self._view_of(owner_row)
         if self.trust > self._trust_of(owner_row.source_id):
-            return Plan(known, event_id, reason, "takeover", owner_view)
+            return Plan(known, event_id, reason, Decides.TAKEOVER, owner_view)
         if not owner_row.listed:
-            return Plan(known, event_id, reason, "fallback", owner_view)
-        return Plan(known, event_id, reason, "follow", owner_view)
+            return Plan(known, event_id, reason, Decides.FALLBACK, owner_view)
+        return Plan(known, event_id, reason, Decides.FOLLOW, owner_view)
 
     def _view_of(self, ident: IdentityRow) -> EventSnapshot | None:
         if ident.last_revision_id is None:

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from tracker.follows import follows_event
-from tracker.models import EventRecord, FetchOutcome
+from tracker.models import HEALTHY_OUTCOMES, EventRecord, HealthState
 from tracker.store.convert import event_from
 from tracker.store.db import Sessions
 from tracker.store.subscriptions import load_subscribers
 from tracker.store.tables import EventRow, FetchRunRow, IdentityRow, JobStatusRow, SourceRow
 
-HEALTHY = (FetchOutcome.OK.value, FetchOutcome.NOT_MODIFIED.value)
+HEALTHY = [str(o) for o in HEALTHY_OUTCOMES]
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class PollStats:
     polls_last_hour: int
     failures_in_row: int
     last_ok: datetime | None
-    health_state: str
+    health_state: HealthState
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ServiceState:
         with self._session() as s:
             src = s.scalar(select(SourceRow).where(SourceRow.name == source))
             if src is None:
-                return PollStats(None, 0, 0, None, "ok")
+                return PollStats(None, 0, 0, None, HealthState.OK)
             live = select(FetchRunRow).where(FetchRunRow.source_id == src.id, FetchRunRow.replay_of.is_(None))
             last = s.scalar(live.order_by(FetchRunRow.id.desc()).limit(1))
             recent = s.scalar(
@@ -70,7 +70,7 @@ class ServiceState:
                 recent or 0,
                 failures or 0,
                 last_ok.observed_at if last_ok else None,
-                src.health_state,
+                HealthState(src.health_state),
             )
 
     def followed_events(self, source: str, now: datetime) -> list[EventRecord]:
@@ -92,7 +92,7 @@ class ServiceState:
             events = [event_from(r) for r in rows]
             return [e for e in events if any(follows_event(sub.follows, e) for sub in subscribers)]
 
-    def set_health_state(self, source: str, state: str) -> None:
+    def set_health_state(self, source: str, state: HealthState) -> None:
         with self._session() as s:
             src = s.scalar(select(SourceRow).where(SourceRow.name == source))
             if src is not None:

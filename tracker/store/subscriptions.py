@@ -85,10 +85,6 @@ class Subscriptions:
         except IntegrityError as exc:
             raise UserError(f"the {kind} channel {address!r} already belongs to a subscriber") from exc
 
-    def add_channel(self, name: str, kind: str, address: str) -> None:
-        with self._session() as s:
-            self._add_channel(s, _subscriber(s, name).id, kind, address)
-
     def set_policy(self, name: str, settings: dict[str, Any]) -> None:
         with self._session() as s:
             row = _subscriber(s, name)
