@@ -38,13 +38,16 @@ def test_every_command_and_option_is_in_the_readme():
             missing.append(path)
             continue
         for param in command.params:
-            if isinstance(param, click.Option) and not param.hidden:
-                if not any(
+            if (
+                isinstance(param, click.Option)
+                and not param.hidden
+                and not any(
                     f"`{opt}" in row or f"[{opt}" in row or f" {opt}" in row
                     for opt in param.opts
                     for row in mine
-                ):
-                    missing.append(f"{path} {max(param.opts, key=len)}")
+                )
+            ):
+                missing.append(f"{path} {max(param.opts, key=len)}")
     for param in main.params:
         if isinstance(param, click.Option) and param.opts[0] not in ("--version", "--help"):
             if not any(o in reference for o in param.opts):
