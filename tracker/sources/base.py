@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,8 +31,9 @@ OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 class Source(Generic[OptionsT]):
-    """A configured source. Subclasses set ``Options`` (and name it as the type parameter,
-    ``class Feed(Source[FeedOptions])``, so that ``self.options`` is typed) and implement both halves.
+    """A configured source. Subclasses name their options model as the type parameter,
+    ``class Feed(Source[FeedOptions])``: that is ``Options`` (the config's ``options`` table) and
+    types ``self.options``. They implement both halves, ``fetch`` and a pure ``parse``.
 
     ``complete`` says whether one fetch returns the source's whole list, so that an
     item missing from it has really left the list (dropped) rather than moved to a
@@ -41,6 +42,14 @@ class Source(Generic[OptionsT]):
 
     Options: ClassVar[type[BaseModel]] = NoOptions
     default_url: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """``Options`` is the model named as the type parameter (``Source[FeedOptions]``)."""
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            args = get_args(base)
+            if get_origin(base) is Source and args and isinstance(args[0], type):
+                cls.Options = args[0]
 
     def __init__(
         self,

@@ -71,7 +71,6 @@ class HtmlOptions(BaseModel):
 class HtmlSelectors(Source[HtmlOptions]):
     """An HTML page of events located by CSS selectors (see `HtmlOptions`)."""
 
-    Options: ClassVar[type[BaseModel]] = HtmlOptions
     accept: ClassVar[str] = "text/html, application/xhtml+xml;q=0.9"
 
     def parse(self, doc: RawDocument) -> Parsed:

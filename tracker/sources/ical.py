@@ -34,7 +34,6 @@ class ICalOptions(BaseModel):
 class ICalendar(Source[ICalOptions]):
     """A calendar of scheduled events: UID = identity, DTSTART = scheduled time."""
 
-    Options: ClassVar[type[BaseModel]] = ICalOptions
     accept: ClassVar[str] = "text/calendar, text/plain;q=0.5"
 
     def parse(self, doc: RawDocument) -> Parsed:

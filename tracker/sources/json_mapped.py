@@ -141,7 +141,6 @@ def _empty(value: Any) -> bool:
 class MappedJson(Source[MappedJsonOptions]):
     """A JSON document whose items are read through configured paths."""
 
-    Options: ClassVar[type[BaseModel]] = MappedJsonOptions
     accept: ClassVar[str] = "application/json"
 
     def parse(self, doc: RawDocument) -> Parsed:

@@ -89,7 +89,6 @@ def _pages(doc: RawDocument, what: str) -> tuple[list[dict[str, Any]], bool]:
 
 
 class _LL2Source(Source[LL2Options]):
-    Options: ClassVar[type[BaseModel]] = LL2Options
     what: ClassVar[str] = "LL2"
 
     def fetch(self, http: Http, *, etag: str | None = None, last_modified: str | None = None) -> RawDocument:

@@ -41,7 +41,6 @@ class NewsOptions(BaseModel):
 class NewsFeed(Source[NewsOptions]):
     """An RSS/Atom feed of articles; one snapshot per dated schedule change found in them."""
 
-    Options: ClassVar[type[BaseModel]] = NewsOptions
     accept: ClassVar[str] = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
 
     def parse(self, doc: RawDocument) -> Parsed:

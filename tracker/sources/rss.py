@@ -54,7 +54,6 @@ class RssOptions(BaseModel):
 class RssFeed(Source[RssOptions]):
     """A feed of scheduled events: guid = identity, item date = scheduled time."""
 
-    Options: ClassVar[type[BaseModel]] = RssOptions
     accept: ClassVar[str] = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
 
     def parse(self, doc: RawDocument) -> Parsed:
