@@ -30,6 +30,25 @@ def steps(revisions: list[RevisionRecord], changes: Sequence[ChangeRecord] = ())
     return decided_values(timeline(revisions, changes))
 
 
+def _draw_values(ax: Any, points: list[Value], xs: list[datetime]) -> None:
+    """Each value as its precision band, and as a line where it is a date (day or finer):
+    a coarser value ("NET 2022") is only its band, since a line at its first instant would
+    read as a date nobody gave."""
+    for point, x1 in zip(points, xs[1:], strict=True):
+        when = point.when
+        assert when.earliest is not None and when.latest is not None
+        ax.fill_between(
+            [point.observed_at, x1], when.earliest, when.latest, color=_BAND, alpha=0.35, linewidth=0
+        )
+    fine = [p.when.precision <= Precision.DAY for p in points]
+    ys = [_t0(p.when) for p in points]
+    for i, point in enumerate(points):
+        if fine[i]:
+            ax.plot([point.observed_at, xs[i + 1]], [ys[i], ys[i]], color=_LINE, linewidth=2)
+        if i and fine[i] and fine[i - 1]:
+            ax.plot([point.observed_at] * 2, [ys[i - 1], ys[i]], color=_LINE, linewidth=2)
+
+
 def _t0(when: TimeSpec) -> datetime:
     value = when.t0 or when.earliest
     assert value is not None
@@ -64,22 +83,8 @@ def slip_chart(
     assert last.when.latest is not None
     end = max(last.observed_at + timedelta(hours=1), min(now, last.when.latest))
     xs = [p.observed_at for p in points] + [end]
-    for point, x1 in zip(points, xs[1:], strict=True):
-        when = point.when
-        assert when.earliest is not None and when.latest is not None
-        ax.fill_between(
-            [point.observed_at, x1], when.earliest, when.latest, color=_BAND, alpha=0.35, linewidth=0
-        )
-    # A date (day or finer) is a line; a coarser value ("NET 2022") is only its band: a line at
-    # its first instant would read as a date nobody gave.
-    fine = [p.when.precision <= Precision.DAY for p in points]
-    ys = [_t0(p.when) for p in points]
-    for i, point in enumerate(points):
-        if fine[i]:
-            ax.plot([point.observed_at, xs[i + 1]], [ys[i], ys[i]], color=_LINE, linewidth=2)
-        if i and fine[i] and fine[i - 1]:
-            ax.plot([point.observed_at] * 2, [ys[i - 1], ys[i]], color=_LINE, linewidth=2)
-    slipped = [(points[i].observed_at, ys[i]) for i in range(1, len(points))
+    _draw_values(ax, points, xs)
+    slipped = [(points[i].observed_at, _t0(points[i].when)) for i in range(1, len(points))
                if classify_time(points[i - 1].when, points[i].when) is ChangeKind.SLIP]  # fmt: skip
     if slipped:
         ax.scatter(*zip(*slipped, strict=True), color=_SLIP, zorder=3, s=28, label=f"slips ({len(slipped)})")
