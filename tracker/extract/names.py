@@ -109,3 +109,52 @@ EVENTS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ]
 ]
+
+
+# ---- Russian ------------------------------------------------------------------------------
+# Vehicles and programmes as Russian news writes them, by lemma (pymorphy3 gives "союз" for
+# "Союза", "Союзе", "Союзом"), with the English spelling the rest of the tracker uses. The
+# suffix after the word ("-5", "-2.1б", " МС-25", "-М") is kept apart and transliterated.
+_RU_WORDS: dict[str, tuple[str, str]] = {
+    "союз": ("Soyuz", "vehicle"),
+    "прогресс": ("Progress", "mission"),
+    "протон": ("Proton", "vehicle"),
+    "ангара": ("Angara", "vehicle"),
+    "рокот": ("Rokot", "vehicle"),
+    "байтерек": ("Soyuz-5", "vehicle"),
+    "иртыш": ("Soyuz-5", "vehicle"),
+    "наука": ("Nauka", "mission"),  # the ISS module, only when quoted: «Наука»
+}
+_QUOTED_ONLY = {"наука"}
+_RU_NAME = re.compile(
+    r"(?P<quote>[«\"“„])?(?P<word>[А-ЯЁ][а-яё]+)"
+    r"(?P<suffix>(?:-|\s)(?:МС(?:-\d{1,2})?|СТ-[АБ]|ФГ|\d(?:\.\d[абв]?)?(?![\d.])|[МК]|А5[МВ]?|1\.2|НЖ)\b)?"
+)
+_RU_LETTERS = str.maketrans({"а": "a", "б": "b", "в": "v", "А": "A", "Б": "B", "В": "V", "М": "M", "К": "K"})
+
+
+def _ru_name(base: str, suffix: str) -> tuple[str, str]:
+    """ "Soyuz" + " МС-25" is the mission Soyuz MS-25, "-2.1б" the vehicle Soyuz-2.1b; the
+    Proton-M and Angara-A5 variants are their families, as the English table has them."""
+    s = suffix.strip(" -")
+    if not s or base in ("Proton", "Angara", "Rokot", "Soyuz-5") or s.startswith("СТ"):
+        return base, ""  # Soyuz-ST-A/B: the Kourou Soyuz, reported as Soyuz
+    if s.startswith("МС"):
+        return f"{base} MS{s[2:]}", "mission"
+    if s == "ФГ":
+        return f"{base}-FG", ""
+    return f"{base}-{s.translate(_RU_LETTERS)}", ""
+
+
+def russian_names(sentence: str, lemma_of: Callable[[str], str]) -> list[tuple[int, str, str]]:
+    """(position, English name, "vehicle" or "mission") for each name in a Russian sentence."""
+    out = []
+    for m in _RU_NAME.finditer(sentence):
+        lemma = lemma_of(m["word"])
+        known = _RU_WORDS.get(lemma)
+        if known is None or (lemma in _QUOTED_ONLY and not m["quote"]):
+            continue
+        base, kind = known
+        name, suffix_kind = _ru_name(base, m["suffix"] or "")
+        out.append((m.start("word"), name, suffix_kind or kind))
+    return out

@@ -86,7 +86,9 @@ from tracker.extract.cues import (
     reported,
     role,
 )
+from tracker.extract.morph import is_russian
 from tracker.extract.names import EVENTS, MISSIONS, VEHICLES, Namer
+from tracker.extract.russian import russian_drafts
 from tracker.extract.scope import Aside, asides, blank, clauses, past_narration, retrospectives
 from tracker.extract.sentences import mask_parens, sentences
 from tracker.extract.times import Time, expressions, possessive_days, read
@@ -424,6 +426,8 @@ def extract(text: str, published: datetime) -> list[Finding]:
         return []
     published = utc(published)
     lines = sentences(text[:_MAX_TEXT])
+    if is_russian(text):
+        return _merged(russian_drafts(lines, published), published)
     topic = _topic(lines)
     drafts: list[Draft] = []
     previous = _Context()
@@ -448,6 +452,15 @@ def extract(text: str, published: datetime) -> list[Finding]:
                 named.vehicle or previous.vehicle, previous.mission if keep else named.mission
             )
     join_topic_drafts(drafts)
+    findings = _merged(drafts, published)
+    if not findings:  # only when nothing is stated outright: an implied slip
+        first = _topic(lines)
+        findings.extend(redo(lines, published, first.vehicle, first.mission))
+    return findings
+
+
+def _merged(drafts: list[Draft], published: datetime) -> list[Finding]:
+    """One finding per subject and event, in the order the article first tells of them."""
     by_key: dict[tuple[str, str | None], list[Draft]] = {}
     for d in drafts:
         by_key.setdefault(d.key, []).append(d)
@@ -457,8 +470,4 @@ def extract(text: str, published: datetime) -> list[Finding]:
             merged.append((min(d.index for d in group), merge(group, published)))
         except (ValueError, OverflowError):
             continue
-    findings = [f for _, f in sorted(merged, key=lambda pair: pair[0]) if f is not None]
-    if not findings:  # only when nothing is stated outright: an implied slip
-        first = _topic(lines)
-        findings.extend(redo(lines, published, first.vehicle, first.mission))
-    return findings
+    return [f for _, f in sorted(merged, key=lambda pair: pair[0]) if f is not None]

@@ -14,18 +14,31 @@ _MAX_SENTENCE = 2_000
 
 # "SAMARA, October 2. /TASS/.", "MOSCOW (Reuters) –", "CAPE CANAVERAL, Fla., March 24 (Reuters) -":
 # the place and date of filing, not a schedule.
+# Russian agencies: "МОСКВА, 20 марта. /ТАСС/.", "МОСКВА, 14 дек - РИА Новости.", "Байконур. 16 сентября.
+# INTERFAX.RU - ". English ones with the agency in brackets: "Tokyo, Oct. 19 (Jiji Press)--", "April 3
+# (UPI) --", "Cape Canaveral, Florida (AFP) Nov 4, 2010"; or a capitalised place and a dash: "WASHINGTON —",
+# "NEW ORLEANS, La. —", "CAPE CANAVERAL, Fla. –".
+_AGENCY = r"\((?:Reuters|AP|AFP|UPI|Jiji Press|Kyodo|Xinhua|TASS|RIA|Interfax|Bloomberg)\)"
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'-]{2,}(?:,\s+[A-Z][a-z]+\.)?(?:,?\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2}))?\.?\s*"
-    r"(?:/[A-Z]+/\.?|\([A-Za-z ]+\)\s*[-–—])\s*"
+    r"^(?:[A-Z][A-Z .'-]{2,}(?:,\s+[A-Z][a-z]+\.)?(?:,?\s+(?P<date>[A-Z][a-z]+\.?\s+\d{1,2}))?\.?\s*"
+    r"(?:/[A-Z]+/\.?|\([A-Za-z ]+\)\s*[-–—]+|[-–—]+(?=\s))"
+    rf"|(?:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*)*(?:,\s+[A-Z][A-Za-z.]+)*,?\s+)?"
+    rf"(?:(?P<date2>[A-Z][a-z]{{2,8}}\.?\s+\d{{1,2}})\s+)?{_AGENCY}\s*"
+    r"(?:[-–—]+|(?P<date3>[A-Z][a-z]{2}\.?\s+\d{1,2},\s+\d{4})?)"
+    r"|[А-ЯЁ][А-ЯЁа-яё -]{2,}[.,]\s+(?P<ru_date>\d{1,2}\s+[а-яё]+)\.?\s*"
+    r"(?:/ТАСС/\.?|[-–—]\s*РИА Новости\.?|INTERFAX\.RU\s*[-–—]|\([А-Яа-яЁё ]+\)\s*[-–—]))\s*"
 )
 # "Published: March 3, 2021", "Updated on 2021-03-03": a date line at the top of a pasted article.
 _DATE_LINE = re.compile(r"^(?:Published|Posted|Updated)(?:\s+on)?\s*:?\s*(?P<date>\S.*?)\s*$", re.I)
 _ABBREV = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fla", "calif",
     "mr", "mrs", "ms", "dr", "st", "no", "jr", "sr", "vs", "inc", "corp", "co", "lt", "gen", "col", "gov",
-    "sen", "rep", "u.s", "p.m", "a.m", "d.c", "approx", "est", "e.g", "i.e",
+    "sen", "rep", "u.s", "p.m", "a.m", "d.c", "approx", "est", "e.g", "i.e", "pref", "la", "sun", "mon",
+    "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "г", "гг", "т", "им", "ул",
 }  # fmt: skip
-_SPLIT = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|(?<=[a-z]{3}[.!?])(?=[A-Z][a-z])")
+_SPLIT = re.compile(
+    r"[.!?][\"”’»)]*\s+(?=[\"“‘«(]?[A-ZА-ЯЁ0-9])|(?<=[a-zа-яё]{3}[.!?])(?=[A-ZА-ЯЁ][a-zа-яё])"
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -51,8 +64,9 @@ def text_date(text: str) -> tuple[str, str] | None:
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()][:5]
     if lines:
         m = _DATELINE.match(lines[0])
-        if m and m["date"]:
-            return m["date"], "dateline"
+        date = m and (m["date"] or m["date2"] or m["date3"])
+        if m and date:
+            return date, "dateline"
     for line in lines:
         m = _DATE_LINE.match(line)
         if m:

@@ -1,0 +1,361 @@
+"""Read Russian news prose for `tracker.extract`: TASS, RIA Novosti, Interfax, Roscosmos.
+
+The same steps as the English rules (`tracker.extract.rules`), with the words matched by lemma
+(`tracker.extract.morph`, pymorphy3) instead of by form, so "перенесён", "перенесли",
+"переносится" and "перенос" are all one cue:
+
+1. Sentences as in English (`sentences`: datelines such as "МОСКВА, 14 дек - РИА Новости."
+   and "Байконур. 16 сентября. INTERFAX.RU -" are dropped); times by `ru_times`; names by
+   `names.russian_names`, in English spelling ("Союза-5" is Soyuz-5).
+2. The words before a time give its role: the old plan ("с 24 июня на 7 июля", "вместо",
+   "первоначально", "ранее", "был запланирован", "планировался", "должен был"), a plan a verb
+   may move (the full participle: "запланированный на 24 марта ..., перенесен на 26 марта"),
+   something done ("был запущен 31 июля", "стартовал"), a date of something else ("трансляция
+   ... пройдет", "сообщил в среду") or the new one ("перенесен на", "теперь", "состоится",
+   "новая дата запуска - 23 марта").
+3. Cues: a move (перенести, отложить, перенос, сдвинуть, сдвиг, задерживаться, отсрочка,
+   скорректировать), an abort (отменить, отбой), no new date ("на неопределённый срок",
+   "дата ... будет определена", "будет объявлено дополнительно"), a plan (запланировать,
+   наметить, назначить, состояться, планироваться), an amount ("на сутки", "на 24 часа", "на
+   неделю"; with only an old time, the new one is the old moved by it), hedges ("может быть",
+   "возможно", "не исключено").
+4. A sentence that names nothing is about the article's topic (the most named vehicle or
+   mission); an unnumbered spacewalk is the station's (ISS). Sentences that retell earlier
+   reports ("Ранее сообщалось...", and "После этого ..." after one) only lend old times when
+   the article states a current plan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import TypeVar
+
+from tracker.extract.article import Draft, shift
+from tracker.extract.cues import Amount
+from tracker.extract.morph import Token, tokens
+from tracker.extract.names import russian_names
+from tracker.extract.ru_times import expressions
+from tracker.extract.sentences import mask_parens
+from tracker.extract.times import Time, read
+from tracker.timespec import utc
+
+__all__ = ["russian_drafts"]
+
+_T = TypeVar("_T")
+
+_MOVE = {
+    "перенести", "переносить", "перенос", "перенестись", "переноситься", "отложить", "откладывать",
+    "сдвинуть", "сдвигать", "сдвигаться", "сдвиг", "задерживаться", "задержка", "отсрочка",
+    "скорректировать", "корректировать", "отсрочить",
+}  # fmt: skip
+_SCRUB = {"отменить", "отмена", "отбой", "отменять"}
+_PLAN = {"запланировать", "планировать", "планироваться", "наметить", "намечать", "намечаться", "назначить"}
+_WILL = {"состояться", "пройти", "ориентировочно", "задумать"}
+_DONE = {
+    "запустить", "стартовать", "вывести", "доставить", "прибыть", "пристыковаться", "состыковаться",
+    "отправиться", "приземлиться", "провести", "выйти", "успешно",
+}  # fmt: skip
+# Words that hand the time after them to something else: a broadcast, a meeting, a rehearsal, the
+# ship before ("сдвига запуска предыдущего корабля с 27 мая"), someone staying on ("задержаться до").
+_ASIDE = {
+    "трансляция", "заседание", "госкомиссия", "репетиция", "тренировка", "совещание", "задержаться",
+    "предыдущий",
+}  # fmt: skip
+_SAID = {"сообщить", "заявить", "сказать", "написать", "объявить", "подтвердить", "рассказать"}
+_OLD_WORDS = {"первоначально", "изначально", "ранее", "прежде", "вместо", "предварительно"}
+_HEDGE = {"возможно", "вероятно", "ориентировочно"}
+_BACKGROUND = {"ранее", "напомнить", "прежде"}
+_EVENTS = {
+    "пуск": "launch", "запуск": "launch", "старт": "launch", "полет": "launch", "стартовать": "launch",
+    "запустить": "launch", "вывоз": "rollout", "вывезти": "rollout", "транспортировка": "rollout",
+    "стыковка": "docking", "пристыковаться": "docking", "расстыковка": "undocking",
+    "отстыковка": "undocking", "отстыковаться": "undocking", "посадка": "landing",
+    "приземление": "landing", "возвращение": "landing", "приземлиться": "landing",
+}  # fmt: skip
+_UNITS = {"сутки": timedelta(days=1), "день": timedelta(days=1), "час": timedelta(hours=1),
+          "неделя": timedelta(weeks=1), "месяц": timedelta(days=30)}  # fmt: skip
+_NUMBERS = {"один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "десять": 10}
+
+
+@dataclass(frozen=True)
+class _Cues:
+    move: bool
+    scrub: bool
+    tbd: bool
+    plan: bool
+    advance: bool
+    hedge: bool
+
+
+def _cues(toks: list[Token]) -> _Cues:
+    lem = [t.lemma for t in toks]
+    pairs = set(pairwise(lem))
+    text = " ".join(lem)
+    tbd = (
+        ("неопределенный", "срок") in pairs
+        or ("быть", "определить") in pairs
+        or ("быть", "объявить") in pairs
+        or "дата пуск быть определить" in text
+        or ("не", "называться") in pairs
+        or ("не", "сообщаться") in pairs
+        or ("скорректировать", "срок") in pairs
+        or ("пока", "не") in pairs
+    )
+    return _Cues(
+        move=any(x in _MOVE for x in lem),
+        scrub=any(x in _SCRUB for x in lem),
+        tbd=tbd,
+        plan=any(x in _PLAN or x in _WILL for x in lem) or ("новый", "дата") in pairs,
+        advance=("более", "ранний") in pairs or "раньше" in (t.text.lower() for t in toks),
+        hedge=any(x in _HEDGE for x in lem)
+        or ("может", "быть") in {(a.text.lower(), b) for a, b in zip(toks, lem[1:], strict=False)}
+        or ("не", "исключить") in pairs,
+    )
+
+
+def _role(before: list[Token], context: list[Token], later_time: bool) -> str:
+    """What a time is, from the tokens before it since the previous time (``before``) and the
+    few before it whatever they are (``context``); see the module doc."""
+    if any(t.lemma in _ASIDE for t in context):
+        return "ignore"
+    lem = [t.lemma for t in before]
+    last = before[-1] if before else None
+    if last is not None and last.lemma in ("с", "со") and later_time:
+        return "old"
+    said = [i for i, t in enumerate(before) if t.lemma in _SAID and i >= len(before) - 6]
+    cue_after = said and any(
+        t.lemma in _MOVE | _PLAN | _WILL | {"дата", "теперь"} for t in before[said[-1] :]
+    )
+    if said and not cue_after:
+        return "ignore"
+    if any(x in _OLD_WORDS for x in lem) or ("должный" in lem and "быть" in lem):
+        return "old"
+    for i, t in reversed(list(enumerate(before))):
+        if t.lemma in _PLAN:
+            if t.has("PRTF"):
+                return "planned"
+            if t.has("VERB", "past") or any(
+                u.lemma == "быть" and u.has("past") for u in before[max(0, i - 2) : i]
+            ):
+                return "old"
+            return "new"
+        if t.lemma in _MOVE or t.lemma in _WILL:
+            return "new"
+        done = t.lemma in _DONE and t.has("past") and not t.has("PRTF")
+        if done and "будет" not in [u.text for u in before]:
+            return "done"
+    return "new"
+
+
+def _amounts(toks: list[Token]) -> list[tuple[int, Amount]]:
+    """ "на сутки", "на 24 часа", "почти на неделю", "на пять дней": the amount of a move."""
+    out = []
+    for i, t in enumerate(toks):
+        if t.lemma != "на" or i + 1 >= len(toks):
+            continue
+        n, j = 1, i + 1
+        if toks[j].text.isdigit():
+            n, j = int(toks[j].text), j + 1
+        elif toks[j].lemma in _NUMBERS:
+            n, j = _NUMBERS[toks[j].lemma], j + 1
+        if j < len(toks) and toks[j].lemma in _UNITS:
+            unit = toks[j].lemma
+            months = n if unit == "месяц" else 0
+            out.append((t.start, Amount(_UNITS[unit] * n, months)))
+    return out
+
+
+def _events(toks: list[Token], spacewalks: bool) -> list[tuple[int, str]]:
+    """Event words by position; in an article about a spacewalk ("выход в открытый космос"), a
+    bare "выход" later on is that spacewalk too."""
+    out = []
+    for i, t in enumerate(toks):
+        kind = _EVENTS.get(t.lemma)
+        outside = any(u.lemma in ("космос", "борт") for u in toks[i + 1 : i + 5])
+        if t.lemma in ("выход", "выйти") and (outside or spacewalks):
+            kind = "spacewalk"
+        if kind:
+            out.append((t.start, kind))
+    return out
+
+
+def _nearest(items: list[tuple[int, _T]], pos: int) -> _T | None:
+    """The item nearest before ``pos``, else the first after it."""
+    before = [x for p, x in items if p < pos]
+    if before:
+        return before[-1]
+    return items[0][1] if items else None
+
+
+def russian_drafts(lines: list[str], published: datetime) -> list[Draft]:
+    """Drafts of findings from the sentences of a Russian article (see the module doc)."""
+    published = utc(published)
+    lemma_of = _lemma
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in lines:
+        for _pos, name, kind in russian_names(mask_parens(line), lemma_of):
+            counts[(name, kind)] += 1
+    named_in_article = {name for name, _kind in counts}
+    merged: Counter[tuple[str, str]] = Counter()
+    for (name, kind), n in counts.items():
+        merged[(_specific(name, named_in_article), kind)] += n
+    topic = max(merged, key=lambda k: merged[k], default=None)
+    spacewalks = "открытый космос" in " ".join(lines).lower()
+    topic_event: str | None = None
+    drafts: list[Draft] = []
+    retold: set[int] = set()  # drafts from sentences retelling earlier reports
+    background = False
+    for index, raw in enumerate(lines):
+        line = mask_parens(raw)
+        toks = tokens(line)
+        if not toks:
+            continue
+        first = toks[0].lemma
+        retelling = first == "как" and any(
+            t.lemma in ("сообщаться", "известно", "известный") for t in toks[1:3]
+        )
+        background = first in _BACKGROUND or (background and first == "после") or retelling
+        events = _events(toks, spacewalks)
+        names = [(p, _specific(n, named_in_article), k) for p, n, k in russian_names(line, lemma_of)]
+        cues = _cues(toks)
+        found = _sentence(line, toks, names, events, cues, topic, topic_event, published, index)
+        for d in found:
+            d.hedged = cues.hedge
+            if background:
+                retold.add(id(d))
+        drafts.extend(found)
+        if events:
+            topic_event = events[-1][1]
+    _moved_by_amount(drafts)
+    current = {(d.vehicle, d.mission, d.event_type) for d in drafts if id(d) not in retold and d.new}
+    for d in drafts:
+        if id(d) in retold and (d.vehicle, d.mission, d.event_type) in current:
+            d.change, d.new = None, None  # an earlier report: it lends its old time only
+    return drafts
+
+
+def _moved_by_amount(drafts: list[Draft]) -> None:
+    """ "Первоначально планировалось ... 20 октября в 14:34. ... решено перенести на 24 часа": an
+    amount with no new time, and an old time in another sentence, give the new time."""
+    for d in drafts:
+        if d.change is None or d.new is not None or d.delta is None:
+            continue
+        old = next((x.old for x in drafts if x.key == d.key and x.old is not None), None)
+        if old is not None:
+            d.old, d.new = old, Time(old.start, old.end, shift(old.spec, d.delta), False)
+            d.change = "advance" if d.delta < timedelta(0) else "slip"
+
+
+def _specific(name: str, article: set[str]) -> str:
+    """A family name ("Soyuz") stands for the one variant the article names ("Soyuz-2.1b",
+    "Soyuz MS-02"), if it names exactly one."""
+    variants = {n for n in article if n != name and (n.startswith(name + "-") or n.startswith(name + " "))}
+    return variants.pop() if len(variants) == 1 else name
+
+
+def _lemma(word: str) -> str:
+    found = tokens(word)
+    return found[0].lemma if found else word.lower()
+
+
+def _sentence(
+    line: str,
+    toks: list[Token],
+    names: list[tuple[int, str, str]],
+    events: list[tuple[int, str]],
+    cues: _Cues,
+    topic: tuple[str, str] | None,
+    topic_event: str | None,
+    published: datetime,
+    index: int,
+) -> list[Draft]:
+    drafts: dict[tuple[str | None, str | None, str | None], Draft] = {}
+
+    def draft_at(pos: int) -> Draft:
+        """The draft of the subject and event a time at ``pos`` belongs to: the event word nearest
+        before it, and the name that follows that word ("запуск «Прогресса МС-04» в связи с
+        проблемами на «Союзе МС-02» перенесен на ..." is Progress MS-04's), else the nearest name."""
+        event_pos = max((p for p, _ in events if p < pos), default=-1)
+        after_event = [(p, (n, k)) for p, n, k in names if event_pos < p < pos]
+        named = [(p, (n, k)) for p, n, k in names]
+        subject = (after_event[0][1] if after_event else _nearest(named, pos)) if named else topic
+        event = _nearest(events, pos) or topic_event or "launch"
+        vehicle = subject[0] if subject and subject[1] == "vehicle" else None
+        mission = subject[0] if subject and subject[1] == "mission" else None
+        if event == "spacewalk" and mission is None:
+            vehicle, mission = "ISS", None  # an unnumbered spacewalk: the station's
+        key = (vehicle, mission, event)
+        if key not in drafts:
+            drafts[key] = Draft(vehicle, mission, event, line, index, named=bool(names))
+        drafts[key].positions.append(pos)
+        return drafts[key]
+
+    groups = expressions(line)
+    prev_end = 0
+    for gi, group in enumerate(groups):
+        start = group[0].start
+        before = [t for t in toks if prev_end <= t.start and t.end <= start][-25:]
+        context = [t for t in toks if t.end <= start][-8:]
+        prev_end = group[-1].end
+        what = _role(before, context, later_time=gi + 1 < len(groups))
+        if what in ("ignore", "done"):
+            continue
+        found = read(group, published)
+        if found is None:
+            continue
+        latest = found.spec.latest
+        if what == "new" and latest is not None and latest <= published - timedelta(days=1):
+            continue  # a day already past is no plan: a quote of an earlier one
+        d = draft_at(start)
+        if what == "old":
+            d.old = d.old or found
+        elif what == "planned":
+            d.planned.append(found)
+        else:
+            d.new, d.new_explicit = found, True
+    for pos, amount in _amounts(toks):
+        d = draft_at(pos)
+        d.delta, d.months = amount.delta, amount.months
+    if not drafts and (cues.move or cues.scrub or cues.tbd) and (names or topic):
+        draft_at(next((p for p, _ in events), 0))
+    out = []
+    for d in drafts.values():
+        if not (d.vehicle or d.mission):
+            continue
+        _settle(d, cues)
+        if d.change is not None or d.old is not None:
+            out.append(d)
+    return out
+
+
+def _settle(d: Draft, cues: _Cues) -> None:
+    """The draft's change and base confidence from the sentence's cues."""
+    for planned in d.planned:
+        if d.old is None and (cues.move or cues.scrub or cues.tbd or (d.new and d.new.start > planned.start)):
+            d.old = planned
+        elif d.new is None:
+            d.new = planned
+    if d.new is None and d.old is not None and d.delta is not None and (cues.move or cues.scrub):
+        d.new = Time(d.old.start, d.old.end, shift(d.old.spec, d.delta), False)
+    new, old = d.new, d.old
+    moved = new is not None and old is not None and new.spec.earliest and old.spec.earliest
+    if moved and new.spec.earliest != old.spec.earliest:  # type: ignore[union-attr]
+        d.change, d.base = ("slip" if new.spec.earliest > old.spec.earliest else "advance"), 0.6  # type: ignore[union-attr,operator]
+        return
+    if new is None and cues.tbd:
+        d.change, d.base = "tbd", 0.6
+    elif new is None and cues.scrub:
+        d.change, d.base = "scrub", 0.6
+    elif cues.move and new is not None:
+        d.change, d.base = ("advance" if cues.advance else "slip"), 0.6
+    elif cues.move and d.delta is None:
+        d.change, d.base = "tbd", 0.45
+    elif cues.move:
+        d.change, d.base = "slip", 0.5
+    elif new is not None and cues.plan:
+        d.change, d.base = "target", 0.5
+    if d.change is None:
+        d.new = None
