@@ -15,7 +15,7 @@ import calendar
 import re
 
 from tracker.extract.morph import tokens
-from tracker.extract.times import Atom
+from tracker.extract.times import Atom, grouped
 
 __all__ = ["expressions"]
 
@@ -135,16 +135,7 @@ _JOIN = re.compile(r"^[\s,()]*(?:(?:в|во|на|года|г\.|утра|вече
 
 def expressions(sentence: str) -> list[list[Atom]]:
     """Adjacent pieces of one time ("в четверг, 20 октября в 14:34 по московскому времени") grouped."""
-    groups: list[list[Atom]] = []
-    for atom in _find(sentence):
-        if groups:
-            last = groups[-1]
-            gap = sentence[last[-1].end : atom.start]
-            if _JOIN.match(gap) and atom.category not in {a.category for a in last}:
-                last.append(atom)
-                continue
-        groups.append([atom])
-    return _bare_days(sentence, groups)
+    return _bare_days(sentence, grouped(_find(sentence), sentence, _JOIN))
 
 
 _BARE_DAY = re.compile(r"(?:^|\s)(?:с|со)\s+(?P<d>\d{1,2})\s+(?:на|за|по|до)\s+$")

@@ -28,7 +28,7 @@ from tracker.models import Precision, TimeSpec
 from tracker.timespec import between
 from tracker.timetext import parse_text
 
-__all__ = ["Time", "expressions", "possessive_days", "read"]
+__all__ = ["Atom", "Time", "expressions", "grouped", "possessive_days", "read"]
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -153,12 +153,17 @@ def _atoms(masked: str) -> list[Atom]:
 
 def expressions(masked: str) -> list[list[Atom]]:
     """Adjacent atoms ("8 p.m. EDT Wednesday, Sept. 15") form one expression."""
+    return grouped(_atoms(masked), masked, _JOIN)
+
+
+def grouped(atoms: list[Atom], text: str, join: re.Pattern[str]) -> list[list[Atom]]:
+    """Atoms of different kinds with only ``join`` words between them, as one expression each."""
     groups: list[list[Atom]] = []
-    for atom in _atoms(masked):
+    for atom in atoms:
         if groups:
             last = groups[-1]
-            gap = masked[last[-1].end : atom.start]
-            if _JOIN.match(gap) and atom.category not in {a.category for a in last}:
+            gap = text[last[-1].end : atom.start]
+            if join.match(gap) and atom.category not in {a.category for a in last}:
                 last.append(atom)
                 continue
         groups.append([atom])
