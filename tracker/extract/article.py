@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from tracker.extract.times import Time
 from tracker.models import Precision, TimeSpec
 
-__all__ = ["Draft", "Finding", "join_topic_drafts", "merge", "redo", "shift", "shift_months"]
+__all__ = ["Draft", "Finding", "day_start", "join_topic_drafts", "merge", "redo", "shift", "shift_months"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ class Draft:
         return (self.mission or self.vehicle or "", self.event_type)
 
 
+def day_start(dt: datetime) -> datetime:
+    """Midnight starting ``dt``'s day: a "new" time that ended before it is no plan but a quote."""
+    return dt.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def shift(spec: TimeSpec, by: timedelta) -> TimeSpec:
     def move(dt: datetime | None) -> datetime | None:
         return None if dt is None else dt + by
@@ -109,6 +114,7 @@ def merge(drafts: list[Draft], published: datetime) -> Finding | None:
         if with_new
         else max(full, key=lambda d: (d.base, -d.index))
     )
+    primary = _superseded(primary, full)
     new = primary.new.spec if primary.new else None
     olds = sorted(
         (d for d in drafts if d.old is not None), key=lambda d: (d.old_derived, d is not primary, d.index)
@@ -141,6 +147,22 @@ def merge(drafts: list[Draft], published: datetime) -> Finding | None:
     return Finding(
         subject, vehicle, mission, primary.event_type, old, new, change, score, primary.sentence, delta
     )
+
+
+def _superseded(primary: Draft, full: list[Draft]) -> Draft:
+    """A later sentence that moves the primary's new time again wins: "spacewalk moved to Dec. 21"
+    then "the spacewalk that was scheduled for today (Dec. 21) has been postponed again"."""
+    if primary.new is None or primary.new.spec.earliest is None:
+        return primary
+    later = [
+        d
+        for d in full
+        if d.index > primary.index
+        and d.old is not None
+        and d.old.spec.earliest == primary.new.spec.earliest
+        and d.change in ("slip", "advance", "scrub", "tbd")
+    ]
+    return later[-1] if later else primary
 
 
 def _score(d: Draft) -> float:

@@ -33,13 +33,16 @@ __all__ = [
     "SPAN_START",
     "TARGET",
     "TBD",
+    "TBD_OUTRIGHT",
     "WEAK",
     "Amount",
     "amount",
     "deltas",
     "explicit_new",
+    "moved_on",
     "reported",
     "role",
+    "said_on",
 ]
 
 _NUM_WORDS = {
@@ -62,7 +65,7 @@ SLIP = re.compile(
     r"|deferr?(?:ed|al)?|push(?:ed|es|ing)?\b(?:\s+[\w'’-]+){0,6}?\s+(?:back|out|past|beyond)"
     rf"|(?:push|shift)(?:ed|es|s|ing)?\b(?:\s+[\w'’.-]+){{0,10}}?\s+to\s+{_DATE_AHEAD}"
     r"|mov(?:e|ed|es|ing) (?:back )?(?:to|from)\s+(?=[A-Z0-9]|(?:the )?(?:end|first|second|third|fourth|early|mid|late|next))"
-    r"|stood down|stand(?:s|ing)? down|set back|instead of)\b",
+    r"|mov(?:e|ed|es|ing) back|stood down|stand(?:s|ing)? down|set back|instead of)\b",
     re.I,
 )  # fmt: skip
 SLIP_VERB = re.compile(
@@ -77,8 +80,19 @@ ADVANCE = re.compile(
     re.I,
 )  # fmt: skip
 SCRUB = re.compile(r"\b(?:scrub(?:s|bed|bing)?|called off|aborted)\b", re.I)
-TBD = re.compile(
+# "postponed indefinitely": no new date, said outright (it outranks a scrub word in the sentence).
+TBD_OUTRIGHT = re.compile(
     r"\b(?:indefinitely|until further notice|to be determined|no new (?:launch )?date)\b|\bTB[DA]\b"
+)
+# ... and said in passing ("the new launch date and time are yet to be decided", "has not announced a
+# new target date", "until more information is available"), which a scrub word outranks.
+TBD = re.compile(
+    r"\b(?:indefinitely|until further notice|to be determined|no new (?:launch )?date"
+    r"|(?:yet|have|has) to be (?:decided|determined|announced|set|scheduled)"
+    r"|not (?:yet )?(?:been )?(?:announced|set|decided|determined)"
+    r"|will be announced (?:as soon as|once|when|later)|no (?:launch |target )?(?:date|timeline)\b[^.]{0,40}\bannounced"
+    r"|until more information is available)\b|\bTB[DA]\b",
+    re.I,
 )
 # "won't launch before April", "will not happen before mid-2027": a NET statement, not a deadline.
 # The verb must be the event's: "won't decide before Friday" says nothing of a launch date.
@@ -91,7 +105,9 @@ TARGET = re.compile(
     r"\b(?:scheduled|set (?:for|to)|slated|target(?:s|ed|ing)?|no earlier than|not earlier than"
     r"|as early as|as soon as(?! possible)|planned|plans? (?:for|to)|expected to|aims? (?:for|to)|aiming"
     r"|due to (?:launch|lift|fly|blast|roll|dock|undock|land)|window open(?:s|ing)"
-    rf"|(?:try|tries|trying) again|new (?:launch |target )?date|{_NOT_BEFORE})\b|\bNET\b",
+    rf"|(?:try|tries|trying) again|new (?:launch |target )?date|{_NOT_BEFORE}"
+    r"|next (?:launch )?(?:attempt|opportunity|try)|the (?:new )?plan is to|scheduling)\b|\bNET\b"
+    r"|\blaunch (?:date|time)\s*:",  # "Launch Date: August 12, 2017" in an agency's notice
     re.I,
 )
 WEAK = re.compile(
@@ -124,6 +140,8 @@ _SAID_BEFORE = re.compile(
     r"(?<!previously )(?<!originally )(?<!initially )\b(?:said|says|saying|announced|announces|told(?: \w+)?"
     r"|reported|reports|stated|wrote|tweeted|posted|confirmed|published|since|postponed|delayed)\b"
     r"[\s,]*(?:on|in|at|last|this)?[\s,]*$"
+    r"|\b(?:said|announced|confirmed|reported|wrote|posted)(?:\s+(?!(?:that|to|the launch|launch)\b)[\w'’-]+){1,4}?"
+    r"\s+(?:on|last|this)\s*$"  # "announced the postponement on Monday", "said in a statement on Tuesday"
     r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$"
     r"|\b(?:fiscal(?: year)?|FY)\s*$",  # "fiscal year 2027" starts in October 2026: not the calendar year
     re.I,
@@ -178,6 +196,13 @@ _ACTED_BEFORE = re.compile(
     re.I,
 )
 _NOT_ACTED = re.compile(r"\b(?:to|for|until|till|from|than|into|by|of|NET)\s*$", re.I)
+# "delayed for a fourth time Thursday", "postponed the launch Tuesday": the day the move was made, when
+# only a weekday follows the verb with no "to", "until", "for" or "on" before it.
+_MOVED_ON = re.compile(
+    r"\b(?:postponed|delayed|scrubbed|pushed back|called off|stood down|announced)\b"
+    r"(?:\s+(?!(?:to|until|till|into|on|from|before|than|now|NET)\b)[\w'’-]+){0,6}\s*$",
+    re.I,
+)
 _REPORTED = re.compile(r"\b(?:scrub|scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$", re.I)
 # "The launch, scheduled for June 5, ...": a plan, which the rest of the sentence may move.
 _PLANNED_BEFORE = re.compile(
@@ -210,6 +235,19 @@ def role(pre: str) -> str:
     if old > new:
         return "old"
     return "planned" if _PLANNED_BEFORE.search(pre) else "new"
+
+
+_SAID_AFTER = re.compile(r"^\s*,?\s*(?:announced|said|confirmed|reported|told|tweeted|wrote|posted)\b", re.I)
+
+
+def said_on(post: str) -> bool:
+    """Whether the words after a time make it the day something was said ("ULA on Friday announced")."""
+    return bool(_SAID_AFTER.match(post))
+
+
+def moved_on(pre: str) -> bool:
+    """Whether a bare weekday after ``pre`` is the day a move was made ("delayed ... Thursday")."""
+    return bool(_MOVED_ON.search(pre))
 
 
 def reported(pre: str) -> bool:

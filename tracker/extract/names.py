@@ -39,12 +39,18 @@ VEHICLES: list[tuple[re.Pattern[str], Namer]] = [
         (r"\bVulcan(?: Centaur)?\b", _fixed("Vulcan")),
         (r"\bAtlas V\b", _fixed("Atlas V")),
         (r"\bDelta IV Heavy\b", _fixed("Delta IV Heavy")),
+        (r"\bDelta (?:IV|4)\b(?! Heavy)", _fixed("Delta IV")),
+        (
+            r"\b(?:(?:space )?shuttle )?(Discovery|Atlantis|Endeavour|Columbia)\b(?=[^.]*\b(?:shuttle|launch|STS|orbiter|liftoff|mission)\b)|(?<=\bshuttle )(Discovery|Atlantis|Endeavour|Columbia)\b",
+            lambda m: m[1] or m[2],
+        ),
+        (r"\b(?i:ares) (?:I|1)-X\b", _fixed("Ares I-X")),
         (r"\bElectron\b", _fixed("Electron")),
         (r"\bNeutron\b", _fixed("Neutron")),
         (r"\bAriane\s?([56])\b", _pattern("Ariane {0}")),
         (r"\bVega[- ]C\b", _fixed("Vega-C")),
         (r"\bH3\b", _fixed("H3")),
-        (r"\bH-IIA\b", _fixed("H-IIA")),
+        (r"\bH-?IIA\b|\bH-?2A\b", _fixed("H-IIA")),
         (r"\bPSLV\b", _fixed("PSLV")),
         (r"\bGSLV\b", _fixed("GSLV")),
         (r"\bLVM3\b", _fixed("LVM3")),
@@ -69,8 +75,9 @@ MISSIONS: list[tuple[re.Pattern[str], Namer]] = [
         (r"\bCrew-(\d+)\b", _pattern("Crew-{0}")),
         (r"\bAx(?:iom)?-(\d+)\b", _pattern("Ax-{0}")),
         (r"\bNG-(\d+)\b", _pattern("NG-{0}")),
-        (r"\b(Progress|Soyuz) MS-(\d+)\b", _pattern("{0} MS-{1}")),
+        (r"\b(Progress|Soyuz)[ -]MS-?(\d+)\b", lambda m: f"{m[1]} MS-{int(m[2]):02d}"),
         (r"\bCRS-(\d+)\b", _pattern("CRS-{0}")),
+        (r"\bSTS-(\d+)\b", _pattern("STS-{0}")),
         (r"\bStarlink(?: Group)? (\d+-\d+|\d+)\b", _pattern("Starlink {0}")),
         (r"\bCAS500-(\d)\b", _pattern("CAS500-{0}")),
         (r"\b(Shenzhou|Tianzhou|Chang['’]e)[- ](\d+)\b", _pattern("{0}-{1}")),
@@ -101,7 +108,7 @@ EVENTS: list[tuple[str, re.Pattern[str]]] = [
         ("landing", r"\blanding\b|\bsplash ?down\b|\breturn(?= of\b| to Earth\b)|\bre-?entry\b"),
         (
             "launch",
-            r"\blaunch(?:es|ed|ing)?\b(?! (?:vehicle|complex|pad|site|services?|provider|contract|rate"
+            r"\blaunch(?:es|ed|ing)?\b(?! (?:vehicle|complex|pad|site|services?|provider|contract|rate|system"
             r"|cadence|manifest|tower|mount|control|director|operator|compan|market|facilit|infrastructure"
             r"|campaign|preview|roundup|team|industry|sector))"
             r"|\blift(?:-| )?off\b|\bblast(?:s|ed)?[- ]off\b|\bflights?\b|\bdebut\b|\bmaiden\b|\bfly\b"

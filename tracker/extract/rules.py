@@ -66,7 +66,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.extract.article import Draft, Finding, join_topic_drafts, merge, redo, shift, shift_months
+from tracker.extract.article import (
+    Draft,
+    Finding,
+    day_start,
+    join_topic_drafts,
+    merge,
+    redo,
+    shift,
+    shift_months,
+)
 from tracker.extract.cues import (
     ADVANCE,
     CURRENT_MOVE,
@@ -80,11 +89,14 @@ from tracker.extract.cues import (
     SPAN_START,
     TARGET,
     TBD,
+    TBD_OUTRIGHT,
     WEAK,
     deltas,
     explicit_new,
+    moved_on,
     reported,
     role,
+    said_on,
 )
 from tracker.extract.morph import is_russian
 from tracker.extract.names import EVENTS, MISSIONS, VEHICLES, Namer
@@ -227,8 +239,9 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
 
     def key_at(pos: int) -> tuple[_Key, bool]:
         vehicle, mission, named = _subject(vehicles, missions, pos, topic)
-        before = [m for m in events if m.start < pos]
-        event = (before[-1] if before else events[0]).name if events else topic.event
+        event = _event_at(events, spans, pos, masked) or topic.event
+        if event == "spacewalk" and mission is None:
+            vehicle = "ISS"  # a spacewalk with no EVA number: the station's
         return (vehicle, mission, event), named
 
     def draft_at(pos: int) -> Draft:
@@ -256,10 +269,11 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         if what in ("done", "ignore", "acted"):
             continue
         found = read(group, published, past=reported(pre))
-        if found is None:
+        post = masked[group[-1].end : group[-1].end + 20]
+        if found is None or (found.weekday_only and moved_on(pre)) or said_on(post):
             continue
         latest = found.spec.latest
-        if what == "new" and latest is not None and latest <= published - timedelta(days=1):
+        if what == "new" and latest is not None and latest <= day_start(published):
             stale.add(key_at(start)[0])  # "On March 18, Roscosmos said ...": not a plan either
             continue
         if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
@@ -295,6 +309,25 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
     for d in out:
         _classify(d, _cue_text(d, masked) if several else masked, masked, published)
     return [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
+
+
+# "late spring for Moon mission debut", "March 26 for the launch of AEHF-6": a time tied to the event after it.
+_FOR_EVENT = re.compile(r"^[^,;]{0,40}?\bfor\s+(?:the\s+|its\s+|a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
+
+
+def _event_at(events: list[_Mention], spans: list[tuple[int, int]], pos: int, masked: str) -> str | None:
+    """The event a time at ``pos`` belongs to: the one named last before it, unless its own
+    clause names none before it and the time is tied by "for" to one after ("delays SLS roll
+    out to March, sets up late spring for Moon mission debut": late spring is the debut's)."""
+    if not events:
+        return None
+    a, b = next(((a, b) for a, b in spans if a <= pos < b), (0, pos))
+    in_clause_before = [m for m in events if a <= m.start < pos]
+    tied = [m for m in events if pos < m.start < b and _FOR_EVENT.match(masked[pos : m.start])]
+    if not in_clause_before and tied:
+        return tied[0].name
+    before = [m for m in events if m.start < pos]
+    return (before[-1] if before else events[0]).name
 
 
 def _old_news(d: Draft, published: datetime, text: str) -> bool:
@@ -355,10 +388,12 @@ def _classify(d: Draft, masked: str, sentence: str, published: datetime) -> None
         d.old = Time(d.new.start, d.new.end, back, False)  # type: ignore[union-attr]
         d.old_derived = True
     d.hedged = d.hedged or (new is None and bool(HEDGE.search(masked)))
-    if TBD.search(masked) and new is None:
+    if TBD_OUTRIGHT.search(masked) and new is None:
         d.change, d.base = "tbd", 0.6
     elif SCRUB.search(masked):
         d.change, d.base = "scrub", 0.6
+    elif TBD.search(masked) and new is None:
+        d.change, d.base = "tbd", 0.6
     elif (
         new is not None and old is not None and new.earliest and old.earliest and new.earliest != old.earliest
     ):
@@ -431,12 +466,13 @@ def extract(text: str, published: datetime) -> list[Finding]:
     topic = _topic(lines)
     drafts: list[Draft] = []
     previous = _Context()
+    previous_sole = False  # the sentence before named exactly one vehicle or mission
     for index, sentence in enumerate(lines):
         scoped = _scoped(sentence)
         named = _Context(_last(scoped.vehicles), _last(scoped.missions), topic.event)
         context = topic
         unnamed = not (named.vehicle or named.mission)
-        if unnamed and (previous.vehicle or previous.mission) and _ANAPHOR.match(sentence):
+        if unnamed and (previous.vehicle or previous.mission) and (_ANAPHOR.match(sentence) or previous_sole):
             context = dataclasses.replace(previous, event=topic.event)
         try:
             found = _sentence_drafts(sentence, index, published, context)
@@ -446,6 +482,7 @@ def extract(text: str, published: datetime) -> list[Finding]:
         events = _events(scoped.masked)
         if events:
             topic = dataclasses.replace(topic, event=events[-1].name)
+        previous_sole = len({m.name for m in scoped.vehicles + scoped.missions}) == 1
         if named.mission or named.vehicle:
             keep = named.mission is None and named.vehicle == previous.vehicle
             previous = _Context(

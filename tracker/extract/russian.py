@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import TypeVar
 
-from tracker.extract.article import Draft, shift
+from tracker.extract.article import Draft, day_start, shift
 from tracker.extract.cues import Amount
 from tracker.extract.morph import Token, tokens
 from tracker.extract.names import russian_names
@@ -307,7 +307,7 @@ def _sentence(
         if found is None:
             continue
         latest = found.spec.latest
-        if what == "new" and latest is not None and latest <= published - timedelta(days=1):
+        if what == "new" and latest is not None and latest <= day_start(published):
             continue  # a day already past is no plan: a quote of an earlier one
         d = draft_at(start)
         if what == "old":

@@ -49,7 +49,8 @@ def sentences(text: str) -> list[str]:
         start = 0
         for m in _SPLIT.finditer(line):
             word = re.search(r"(\S+)$", line[start : m.start()])
-            if word and (word[1].lower().rstrip(".") in _ABBREV or re.fullmatch(r"[A-Z]", word[1])):
+            bare = word[1].lstrip('(["“‘«') if word else ""
+            if word and (bare.lower().rstrip(".") in _ABBREV or re.fullmatch(r"[A-Z]", bare)):
                 continue
             out.append(line[start : m.start() + 1].strip())
             start = m.end()

@@ -52,6 +52,8 @@ _US_ZONES = {
 }
 # Zones written out, as translated Russian, Chinese, Indian and Japanese releases do.
 _ZONE_WORDS = {
+    "eastern": "ET",  # "12:05 p.m. Eastern": US Eastern, daylight or standard by the date
+    "pacific": "PT",
     "moscow time": "MSK",
     "beijing time": "BJT",
     "india standard time": "IST",
@@ -83,15 +85,15 @@ _ATOMS: list[tuple[str, str, re.Pattern[str]]] = [
         ("mday", "date", rf"\b{_MONTH}\s+{_DAYNUM}(?![\d:])(?:,?\s+{_YEAR})?"),
         ("dmon", "date", rf"\b{_DAYNUM}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
         ("ordinal", "date", _ORDINAL_DAY),
-        ("month", "date", rf"(?:(?i:\b{_QUAL})[\s-]+)?\b{_MONTH}(?:,?\s+{_YEAR})?"),
+        ("month", "date", rf"(?:(?i:\b(?:{_QUAL}|next))[\s-]+)?\b{_MONTH}(?:,?\s+{_YEAR})?"),
         ("mil", "time", r"(?<![\d:])(?:[01]\d|2[0-3])[0-5]\d(?=\s*(?:GMT|UTC|Z)\b)"),
         ("year", "date", rf"(?<![\w-]){_YEAR}"),
-        ("weekday", "weekday", r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!['’]s)"),
+        ("weekday", "weekday", r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!['’]s)|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.)"),
         ("rel", "rel", r"(?i:\b(?:today|tomorrow|tonight)\b)(?!['’]s)"),
         ("window", "time", rf"(?i:\bbetween\s+(?:{_CLOCK})\s+and\s+(?:{_CLOCK}))"),
         ("clock", "time", rf"(?i:(?<![\d:])(?:{_CLOCK}))"),
         ("midnight", "time", r"(?i:\b(?:midnight|noon)\b)"),
-        ("zone", "zone", rf"\b(?:{_ZONES})\b|(?i:\b(?:{'|'.join(_ZONE_WORDS)})\b)"),
+        ("zone", "zone", rf"\b(?:{_ZONES})\b|(?i:\b(?:{'|'.join(_ZONE_WORDS)})\b(?:\s+time\b)?)(?!\s+Range)"),
         ("local", "zone", r"(?i:\blocal time\b)"),
     ]
 ]  # fmt: skip
@@ -217,6 +219,13 @@ def _date_text(atom: Atom, published: datetime) -> str | None:
         if not re.search(r"\d{4}", text):
             text += f" {published.year}"
         return re.sub(r"(?i)^the\s+", "", text)
+    if atom.kind == "month" and text.lower().startswith("next "):
+        month_text = text[5:]  # "next March": the first March after publication
+        for year in (published.year, published.year + 1):
+            spec = _parse(f"{month_text} {year}", published)
+            if spec is not None and spec.earliest is not None and spec.earliest > published:
+                return f"{month_text} {year}"
+        return None
     return _year_words(text, published.year)
 
 
@@ -276,7 +285,7 @@ def read(group: list[Atom], published: datetime, *, past: bool = False) -> Time 
         if text is None or (rel is not None and not _same_day(text, rel, published)):
             return None
     elif weekday is not None:
-        wd = [d.lower() for d in calendar.day_name].index(weekday.text.lower())
+        wd = _weekday(weekday.text)
         ahead = (wd - published.weekday()) % 7
         day = published.date() + timedelta(days=-((7 - ahead) % 7) if past else ahead)
         text, weekday, weekday_only = _day_text(day), None, True
@@ -285,7 +294,7 @@ def read(group: list[Atom], published: datetime, *, past: bool = False) -> Time 
     zone_text = "" if zone is None else _ZONE_WORDS.get(zone.text.lower(), zone.text)
     attempts = []
     if weekday is not None:
-        attempts.append(f"{weekday.text}, {text}")
+        attempts.append(f"{calendar.day_name[_weekday(weekday.text)]}, {text}")
     attempts.append(text)
     for base in attempts:
         for full in ([f"{base} {_clock_text(clock)} {zone_text}".strip()] if clock else []) + [base]:
@@ -295,6 +304,11 @@ def read(group: list[Atom], published: datetime, *, past: bool = False) -> Time 
             if spec is not None:
                 return Time(group[0].start, group[-1].end, spec, weekday_only)
     return None
+
+
+def _weekday(text: str) -> int:
+    """Monday is 0: "Sun." and "Sunday" alike."""
+    return [d[:3] for d in calendar.day_name].index(text[:3].title())
 
 
 def _same_day(text: str, rel: Atom, published: datetime) -> bool:
