@@ -62,7 +62,34 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "delta_seconds": None if finding.delta is None else int(finding.delta.total_seconds()),
         "confidence": finding.confidence,
         "sentence": finding.sentence,
+        "reasons": list(finding.reasons),
     }
+
+
+def _when(spec: TimeSpec | None) -> str:
+    if spec is None:
+        return "-"
+    if spec.earliest is None:
+        return "unknown"
+    net = "NET " if spec.net else ""
+    return f"{net}{_instant(spec.earliest)} ({spec.precision.name.lower()})"
+
+
+def explanation(findings: list[Finding], dropped: list[str]) -> str:
+    """The findings with why each was made, then the candidates set aside and why."""
+    lines = []
+    for i, f in enumerate(findings, 1):
+        lines.append(
+            f"{i}. {f.subject}: {f.change}, {_when(f.old)} -> {_when(f.new)}, confidence {f.confidence}"
+        )
+        lines.append(f"   sentence: {f.sentence}")
+        lines.extend(f"   - {reason}" for reason in f.reasons)
+    if not findings:
+        lines.append("no findings")
+    if dropped:
+        lines.append("set aside:")
+        lines.extend(f"   - {why}" for why in dropped)
+    return "\n".join(lines)
 
 
 def _now() -> datetime:
@@ -107,13 +134,24 @@ def _text_published(text: str, now: datetime) -> tuple[datetime, str] | None:
         "or 'Published:' line if it has one, else now (UTC); a note on stderr says which."
     ),
 )
-def extract_command(text: str | None, published: datetime | None) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help=(
+        "Instead of JSON, print each finding with why it was made (the cue word, each time and the "
+        "words that gave it its role, where the subject came from: the sentence, the headline, the "
+        "previous sentence) and the candidates set aside and why (datelines, dates of things done or "
+        "said, past plans, dates with no cue word)."
+    ),
+)
+def extract_command(text: str | None, published: datetime | None, explain: bool) -> None:
     """Print the schedule changes found in TEXT (or stdin when TEXT is '-' or absent) as JSON.
 
-    The JSON goes to stdout; without --published, a one-line note on stderr says which
-    publication date the dates were read against.
+    English and Russian are read (the language is told from the text). The JSON goes to stdout;
+    without --published, a one-line note on stderr says which publication date the dates were
+    read against.
     """
-    from tracker.extract import extract
+    from tracker.extract import explain as explain_text
 
     if text is None or text == "-":
         text = sys.stdin.read()
@@ -126,5 +164,8 @@ def extract_command(text: str | None, published: datetime | None) -> None:
             "Pass --published for an old article: plans for days before it are dropped.",
             err=True,
         )
-    findings = extract(text, published)
+    findings, dropped = explain_text(text, published)
+    if explain:
+        click.echo(explanation(findings, dropped))
+        return
     click.echo(json.dumps([finding_json(f) for f in findings], indent=2, ensure_ascii=False))

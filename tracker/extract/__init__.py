@@ -5,6 +5,6 @@ its parts: `sentences`, `times`, `cues`, `scope`, `names` and `article`.
 """
 
 from tracker.extract.article import Finding
-from tracker.extract.rules import extract
+from tracker.extract.rules import explain, extract
 
-__all__ = ["Finding", "extract"]
+__all__ = ["Finding", "explain", "extract"]

@@ -49,6 +49,7 @@ class Finding:
     confidence: float
     sentence: str
     delta: timedelta | None = None
+    reasons: tuple[str, ...] = ()  # why it was made: the cue, the times and their roles, the subject's source
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Draft:
     new_explicit: bool = False  # the new time follows "to", "now", "no earlier than"...
     planned: list[Time] = dataclasses.field(default_factory=list)
     positions: list[int] = dataclasses.field(default_factory=list)
+    reasons: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -120,7 +122,9 @@ def merge(drafts: list[Draft], published: datetime) -> Finding | None:
         (d for d in drafts if d.old is not None), key=lambda d: (d.old_derived, d is not primary, d.index)
     )
     old_time = olds[0].old if olds else None
-    delta = primary.delta or next((d.delta for d in sorted(drafts, key=lambda d: d.index) if d.delta), None)
+    with_delta = next((d for d in sorted(drafts, key=lambda d: d.index) if d.delta), None)
+    delta = primary.delta or (with_delta.delta if with_delta else None)
+    used = [primary] + [d for d in (olds[0] if olds else None, with_delta) if d is not None and d is not primary]
     change = primary.change
     moves = [d.change for d in full if d.change in ("slip", "advance", "scrub")]
     if change == "target" and moves:
@@ -144,8 +148,19 @@ def merge(drafts: list[Draft], published: datetime) -> Finding | None:
     name = mission or vehicle or ""
     subject = f"{name} {primary.event_type}" if primary.event_type else name
     assert change is not None
+    reasons = dict.fromkeys(r for d in used for r in d.reasons)
     return Finding(
-        subject, vehicle, mission, primary.event_type, old, new, change, score, primary.sentence, delta
+        subject,
+        vehicle,
+        mission,
+        primary.event_type,
+        old,
+        new,
+        change,
+        score,
+        primary.sentence,
+        delta,
+        tuple(reasons),
     )
 
 
@@ -232,6 +247,7 @@ def redo(
                 confidence=0.35,
                 sentence=sentence.strip(),
                 delta=None,
+                reasons=("an engine swap after a static fire implies another static fire",),
             )
         ]
     return []

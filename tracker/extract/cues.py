@@ -142,6 +142,7 @@ _SAID_BEFORE = re.compile(
     r"[\s,]*(?:on|in|at|last|this)?[\s,]*$"
     r"|\b(?:said|announced|confirmed|reported|wrote|posted)(?:\s+(?!(?:that|to|the launch|launch)\b)[\w'’-]+){1,4}?"
     r"\s+(?:on|last|this)\s*$"  # "announced the postponement on Monday", "said in a statement on Tuesday"
+    r"|\b(?:said|announced|wrote|posted)\s+(?:on|in)\s+(?:its|his|her|their|a|an)\s+[\w'’-]+\s*$"
     r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$"
     r"|\b(?:fiscal(?: year)?|FY)\s*$",  # "fiscal year 2027" starts in October 2026: not the calendar year
     re.I,

@@ -102,12 +102,13 @@ from tracker.extract.morph import is_russian
 from tracker.extract.names import EVENTS, MISSIONS, VEHICLES, Namer
 from tracker.extract.russian import russian_drafts
 from tracker.extract.scope import Aside, asides, blank, clauses, past_narration, retrospectives
-from tracker.extract.sentences import mask_parens, sentences
+from tracker.extract.sentences import dateline, mask_parens, sentences
 from tracker.extract.times import Time, expressions, possessive_days, read
+from tracker.extract.trace import collecting, note
 from tracker.models import Precision, TimeSpec
 from tracker.timespec import utc
 
-__all__ = ["Finding", "extract"]
+__all__ = ["Finding", "explain", "extract"]
 
 _MAX_TEXT = 200_000  # characters read from one text; the rest is ignored
 _LONG_PAST = timedelta(days=61)  # an old time that ended this long before publication is history
@@ -203,6 +204,7 @@ class _Context:
     vehicle: str | None = None
     mission: str | None = None
     event: str | None = None
+    source: str = "the article's topic"  # where the subject came from, for --explain
 
 
 def _subject(
@@ -248,6 +250,10 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         key, named = key_at(pos)
         if key not in drafts:
             drafts[key] = Draft(*key, sentence, index, named=named)
+            source = "named in the sentence" if named else f"from {topic.source}"
+            if key[0] == "ISS" and not named:
+                source = "an unnumbered spacewalk: the station's"
+            drafts[key].reasons.append(f"subject {key[1] or key[0]!r} {source}")
         drafts[key].positions.append(pos)
         return drafts[key]
 
@@ -267,14 +273,18 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         if what == "done":
             history.setdefault(key_at(start)[0], set()).add(clause_of(start))
         if what in ("done", "ignore", "acted"):
+            note(f"{masked[start : group[-1].end]!r} in {sentence!r}: {_SET_ASIDE[what]}")
             continue
         found = read(group, published, past=reported(pre))
         post = masked[group[-1].end : group[-1].end + 20]
         if found is None or (found.weekday_only and moved_on(pre)) or said_on(post):
+            if found is not None:
+                note(f"{masked[start : group[-1].end]!r} in {sentence!r}: the day it was decided or said")
             continue
         latest = found.spec.latest
         if what == "new" and latest is not None and latest <= day_start(published):
             stale.add(key_at(start)[0])  # "On March 18, Roscosmos said ...": not a plan either
+            note(f"{masked[start : group[-1].end]!r} in {sentence!r}: a day already past, no plan")
             continue
         if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
             found = dataclasses.replace(found, spec=dataclasses.replace(found.spec, net=True))
@@ -283,6 +293,10 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
     # The times of the clause itself first: a time in "ahead of ..." or "after ..." only fills a gap.
     for what, pre, found, sequence in sorted(read_times, key=lambda t: t[3]):
         d = draft_at(found.start)
+        d.reasons.append(
+            f"{what} time {masked[found.start : found.end]!r}"
+            + (f" after {_tail(pre)!r}" if pre.strip() else "")
+        )
         d.hedged = d.hedged or bool(HEDGE.search(pre))
         if what == "old":
             d.old = d.old or found
@@ -302,13 +316,40 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
         for key, d in drafts.items()
         if (d.vehicle or d.mission) and any(clause_of(p) not in history.get(key, ()) for p in d.positions)
     ]
+    for d in drafts.values():
+        if d not in out and (d.new or d.old):
+            why = (
+                "it names no vehicle or mission"
+                if not (d.vehicle or d.mission)
+                else "it tells of an event that happened"
+            )
+            note(f"{sentence!r}: {why}")
     for d in out:
         _settle_planned(d, masked)
     out = [d for d in out if d.new is not None or (d.vehicle, d.mission, d.event_type) not in stale]
     several = len({(d.vehicle, d.mission) for d in out}) > 1
     for d in out:
+        had_new = d.new is not None
         _classify(d, _cue_text(d, masked) if several else masked, masked, published)
-    return [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
+        if had_new and d.change is None:
+            note(f"{sentence!r}: a date but no word that states a plan or a move")
+    kept = [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
+    for d in out:
+        if d not in kept:
+            note(f"{sentence!r}: a move told only by an old date long past (history)")
+    return kept
+
+
+_SET_ASIDE = {
+    "done": "the date of something that already happened",
+    "ignore": "the date of something else (a statement, a briefing, a backup)",
+    "acted": "the day something was done",
+}
+
+
+def _tail(pre: str) -> str:
+    """The last few words before a time, which gave it its role."""
+    return " ".join(pre.split()[-4:])
 
 
 # "late spring for Moon mission debut", "March 26 for the launch of AEHF-6": a time tied to the event after it.
@@ -388,6 +429,8 @@ def _classify(d: Draft, masked: str, sentence: str, published: datetime) -> None
         d.old = Time(d.new.start, d.new.end, back, False)  # type: ignore[union-attr]
         d.old_derived = True
     d.hedged = d.hedged or (new is None and bool(HEDGE.search(masked)))
+    before = len(d.reasons)
+    _cue_reason(d, masked)
     if TBD_OUTRIGHT.search(masked) and new is None:
         d.change, d.base = "tbd", 0.6
     elif SCRUB.search(masked):
@@ -411,8 +454,30 @@ def _classify(d: Draft, masked: str, sentence: str, published: datetime) -> None
         d.change, d.base = "target", 0.3
     elif new is not None and d.event_type == "rollout" and _occurred(new, published, masked):
         d.change, d.base = "occurred", 0.4
+    if d.change is None:
+        del d.reasons[before:]
     if d.change is None and d.new is not None:
         d.new = None  # a date with no cue is not a schedule statement; keep only an old time
+
+
+_CUE_KINDS = [
+    (TBD_OUTRIGHT, "no new date"),
+    (SCRUB, "a scrub"),
+    (TBD, "no new date yet"),
+    (ADVANCE, "a move earlier"),
+    (SLIP, "a move"),
+    (TARGET, "a stated plan"),
+    (WEAK, "a plan in the future tense"),
+]
+
+
+def _cue_reason(d: Draft, masked: str) -> None:
+    found = [(m.start(), m[0], label) for pattern, label in _CUE_KINDS if (m := pattern.search(masked))]
+    if found:
+        _start, text, label = min(found)
+        d.reasons.append(f"cue {text.strip()!r} ({label})")
+    if d.hedged:
+        d.reasons.append("hedged ('could', 'may', 'if all goes well'): lower confidence")
 
 
 def _occurred(new: TimeSpec, published: datetime, masked: str) -> bool:
@@ -438,7 +503,14 @@ def _topic(sentences: list[str]) -> _Context:
     if not counts:
         return _Context()
     kind, name = min(counts, key=lambda k: (-counts[k], first[k]))
-    return _Context(name, None) if kind == "vehicle" else _Context(None, name)
+    headline = sentences[0] if sentences else ""
+    source = (
+        "the headline"
+        if any(m.name == name for _k, m in _scoped(headline).about)
+        else ("the article's most named subject")
+    )
+    vehicle, mission = (name, None) if kind == "vehicle" else (None, name)
+    return _Context(vehicle, mission, source=source)
 
 
 # "That mission was originally scheduled for Thursday": the subject of the sentence before.
@@ -450,6 +522,17 @@ _ANAPHOR = re.compile(
 
 def _last(mentions: list[_Mention]) -> str | None:
     return mentions[-1].name if mentions else None
+
+
+def explain(text: str, published: datetime) -> tuple[list[Finding], list[str]]:
+    """`extract`, and why notable candidates were dropped (each finding carries its own reasons)."""
+    with collecting() as notes:
+        for line in text[:_MAX_TEXT].splitlines()[:5]:
+            found = dateline(line)
+            if found:
+                note(f"{found!r}: a dateline, the place and date of publication, not a new date")
+        findings = extract(text, published)
+    return findings, notes
 
 
 def extract(text: str, published: datetime) -> list[Finding]:
@@ -473,7 +556,7 @@ def extract(text: str, published: datetime) -> list[Finding]:
         context = topic
         unnamed = not (named.vehicle or named.mission)
         if unnamed and (previous.vehicle or previous.mission) and (_ANAPHOR.match(sentence) or previous_sole):
-            context = dataclasses.replace(previous, event=topic.event)
+            context = dataclasses.replace(previous, event=topic.event, source="the previous sentence")
         try:
             found = _sentence_drafts(sentence, index, published, context)
         except (ValueError, OverflowError, IndexError):

@@ -40,6 +40,7 @@ from tracker.extract.names import russian_names
 from tracker.extract.ru_times import expressions
 from tracker.extract.sentences import mask_parens
 from tracker.extract.times import Time, read
+from tracker.extract.trace import note
 from tracker.timespec import utc
 
 __all__ = ["russian_drafts"]
@@ -233,6 +234,8 @@ def russian_drafts(lines: list[str], published: datetime) -> list[Draft]:
     current = {(d.vehicle, d.mission, d.event_type) for d in drafts if id(d) not in retold and d.new}
     for d in drafts:
         if id(d) in retold and (d.vehicle, d.mission, d.event_type) in current:
+            if d.new is not None:
+                note(f"{d.sentence!r}: retells an earlier report; the article states a current plan")
             d.change, d.new = None, None  # an earlier report: it lends its old time only
     return drafts
 
@@ -290,6 +293,10 @@ def _sentence(
         key = (vehicle, mission, event)
         if key not in drafts:
             drafts[key] = Draft(vehicle, mission, event, line, index, named=bool(names))
+            source = "named in the sentence" if names else "from the article's most named subject"
+            if vehicle == "ISS":
+                source = "an unnumbered spacewalk: the station's"
+            drafts[key].reasons.append(f"subject {mission or vehicle!r} {source}")
         drafts[key].positions.append(pos)
         return drafts[key]
 
@@ -301,15 +308,21 @@ def _sentence(
         context = [t for t in toks if t.end <= start][-8:]
         prev_end = group[-1].end
         what = _role(before, context, later_time=gi + 1 < len(groups))
+        text = line[start : group[-1].end]
         if what in ("ignore", "done"):
+            why = "the date of something else" if what == "ignore" else "the date of something done"
+            note(f"{text!r} in {line!r}: {why}")
             continue
         found = read(group, published)
         if found is None:
             continue
         latest = found.spec.latest
         if what == "new" and latest is not None and latest <= day_start(published):
+            note(f"{text!r} in {line!r}: a day already past, no plan")
             continue  # a day already past is no plan: a quote of an earlier one
         d = draft_at(start)
+        tail = " ".join(t.text for t in before[-3:])
+        d.reasons.append(f"{what} time {text!r}" + (f" after {tail!r}" if tail else ""))
         if what == "old":
             d.old = d.old or found
         elif what == "planned":
@@ -319,16 +332,33 @@ def _sentence(
     for pos, amount in _amounts(toks):
         d = draft_at(pos)
         d.delta, d.months = amount.delta, amount.months
+        d.reasons.append(f"amount {line[pos : pos + 12].strip()!r}")
     if not drafts and (cues.move or cues.scrub or cues.tbd) and (names or topic):
         draft_at(next((p for p, _ in events), 0))
     out = []
     for d in drafts.values():
         if not (d.vehicle or d.mission):
             continue
+        had_new = d.new is not None
         _settle(d, cues)
+        if d.change is not None:
+            d.reasons.append(f"cue: {_cue_words(toks, cues)}")
+        elif had_new:
+            note(f"{line!r}: a date but no word that states a plan or a move")
         if d.change is not None or d.old is not None:
             out.append(d)
     return out
+
+
+def _cue_words(toks: list[Token], cues: _Cues) -> str:
+    """The words that made the change, by lemma: "перенесен (перенести: a move)"."""
+    kinds = [(_MOVE, "a move"), (_SCRUB, "an abort"), (_PLAN | _WILL, "a plan")]
+    found = [f"{t.text!r} ({t.lemma}: {label})" for t in toks for words, label in kinds if t.lemma in words]
+    if cues.tbd:
+        found.append("no new date stated")
+    if cues.hedge:
+        found.append("hedged: lower confidence")
+    return ", ".join(dict.fromkeys(found)) or "none"
 
 
 def _settle(d: Draft, cues: _Cues) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["mask_parens", "sentences", "text_date"]
+__all__ = ["dateline", "mask_parens", "sentences", "text_date"]
 
 _MAX_SENTENCE = 2_000
 
@@ -58,6 +58,22 @@ def sentences(text: str) -> list[str]:
     return [s[:_MAX_SENTENCE] for s in out if len(s) > 2]
 
 
+def dateline(line: str) -> str | None:
+    """The dateline a line opens with ("МОСКВА, 14 дек - РИА Новости."), if any."""
+    m = _DATELINE.match(" ".join(line.split()))
+    return m[0].strip() if m else None
+
+
+def _english_date(ru_date: str | None) -> str | None:
+    """ "20 марта" as "March 20", for the date parser, which reads English."""
+    if not ru_date:
+        return None
+    from tracker.extract.ru_times import expressions
+
+    groups = expressions(ru_date)
+    return groups[0][0].text if groups and groups[0][0].kind == "mday" else None
+
+
 def text_date(text: str) -> tuple[str, str] | None:
     """The date a text says it was written, and where it says so: the date of a dateline on its
     first line ("SAMARA, October 2. /TASS/.": "October 2", "dateline") or of a "Published: March 3,
@@ -65,7 +81,7 @@ def text_date(text: str) -> tuple[str, str] | None:
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()][:5]
     if lines:
         m = _DATELINE.match(lines[0])
-        date = m and (m["date"] or m["date2"] or m["date3"])
+        date = m and (m["date"] or m["date2"] or m["date3"] or _english_date(m["ru_date"]))
         if m and date:
             return date, "dateline"
     for line in lines:
