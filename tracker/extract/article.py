@@ -124,7 +124,9 @@ def merge(drafts: list[Draft], published: datetime) -> Finding | None:
     old_time = olds[0].old if olds else None
     with_delta = next((d for d in sorted(drafts, key=lambda d: d.index) if d.delta), None)
     delta = primary.delta or (with_delta.delta if with_delta else None)
-    used = [primary] + [d for d in (olds[0] if olds else None, with_delta) if d is not None and d is not primary]
+    used = [primary] + [
+        d for d in (olds[0] if olds else None, with_delta) if d is not None and d is not primary
+    ]
     change = primary.change
     moves = [d.change for d in full if d.change in ("slip", "advance", "scrub")]
     if change == "target" and moves:
