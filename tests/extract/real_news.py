@@ -5,7 +5,10 @@ excerpt (© its publisher; kept for testing only) and the findings a careful rea
 it: subject, event type, new time with its precision, or ``"tbd"`` for a move with no new
 time stated. ``also_ok`` names findings that are right but not required (a plan stated in
 passing, "Crew-3 is scheduled for Nov. 10"): they count neither way. Rows are split into
-``dev`` (looked at while building the rules) and ``heldout`` (never tuned against).
+``dev`` (looked at while building the rules), ``heldout`` (not tuned against, though the
+first round of Russian rules was written while their failures were on screen: see the notes)
+and ``fresh`` (22 rows gathered and labelled after the rules were written, never looked at
+while changing them).
 
 A finding is right when its vehicle or mission is the subject, its event type is the row's
 and its new time agrees: for a day or finer, the same UTC day at day precision or finer; for
@@ -159,7 +162,7 @@ def main(argv: list[str]) -> None:
     print(report(scores))
     if "-v" in argv:  # the failures of the dev rows; --heldout adds those of the held-out ones
         for s in scores:
-            if s.passed or (s.row["split"] == "heldout" and "--heldout" not in argv):
+            if s.passed or (s.row["split"] != "dev" and "--heldout" not in argv):
                 continue
             print(f"\n## {s.row['id']} ({s.row['split']})")
             for want in s.missed:
