@@ -106,7 +106,8 @@ TARGET = re.compile(
     r"|as early as|as soon as(?! possible)|planned|plans? (?:for|to)|expected to|aims? (?:for|to)|aiming"
     r"|due to (?:launch|lift|fly|blast|roll|dock|undock|land)|window open(?:s|ing)"
     rf"|(?:try|tries|trying) again|new (?:launch |target )?date|{_NOT_BEFORE}"
-    r"|next (?:launch )?(?:attempt|opportunity|try)|the (?:new )?plan is to|scheduling)\b|\bNET\b"
+    r"|next (?:launch )?(?:attempt|opportunity|try)|the (?:new )?plan is to|scheduling"
+    r"|(?:a |the )?new (?:launch )?window)\b|\bNET\b"
     r"|\blaunch (?:date|time)\s*:",  # "Launch Date: August 12, 2017" in an agency's notice
     re.I,
 )

@@ -135,7 +135,7 @@ _RU_WORDS: dict[str, tuple[str, str]] = {
 _QUOTED_ONLY = {"наука"}
 _RU_NAME = re.compile(
     r"(?P<quote>[«\"“„])?(?P<word>[А-ЯЁ][а-яё]+)"
-    r"(?P<suffix>(?:-|\s)(?:МС(?:-\d{1,2})?|СТ-[АБ]|ФГ|\d(?:\.\d[абв]?)?(?![\d.])|[МК]|А5[МВ]?|1\.2|НЖ)\b)?"
+    r"(?P<suffix>(?:-|\s)(?:(?:МС|MS)(?:-\d{1,2})?|СТ-[АБ]|ФГ|\d(?:\.\d[абв]?)?(?![\d.])|[МК]|А5[МВ]?|1\.2|НЖ)\b)?"
 )
 _RU_LETTERS = str.maketrans({"а": "a", "б": "b", "в": "v", "А": "A", "Б": "B", "В": "V", "М": "M", "К": "K"})
 
@@ -146,7 +146,7 @@ def _ru_name(base: str, suffix: str) -> tuple[str, str]:
     s = suffix.strip(" -")
     if not s or base in ("Proton", "Angara", "Rokot", "Soyuz-5") or s.startswith("СТ"):
         return base, ""  # Soyuz-ST-A/B: the Kourou Soyuz, reported as Soyuz
-    if s.startswith("МС"):
+    if s.startswith(("МС", "MS")):
         return f"{base} MS{s[2:]}", "mission"
     if s == "ФГ":
         return f"{base}-FG", ""
@@ -154,8 +154,10 @@ def _ru_name(base: str, suffix: str) -> tuple[str, str]:
 
 
 def russian_names(sentence: str, lemma_of: Callable[[str], str]) -> list[tuple[int, str, str]]:
-    """(position, English name, "vehicle" or "mission") for each name in a Russian sentence."""
-    out = []
+    """(position, English name, "vehicle" or "mission") for each name in a Russian sentence; names
+    written in Latin letters ("Falcon 9", "Crew-6") are read with the English table."""
+    out = [(m.start(), namer(m), "vehicle") for p, namer in VEHICLES for m in p.finditer(sentence)]
+    out += [(m.start(), namer(m), "mission") for p, namer in MISSIONS for m in p.finditer(sentence)]
     for m in _RU_NAME.finditer(sentence):
         lemma = lemma_of(m["word"])
         known = _RU_WORDS.get(lemma)
@@ -164,4 +166,4 @@ def russian_names(sentence: str, lemma_of: Callable[[str], str]) -> list[tuple[i
         base, kind = known
         name, suffix_kind = _ru_name(base, m["suffix"] or "")
         out.append((m.start("word"), name, suffix_kind or kind))
-    return out
+    return sorted(out)

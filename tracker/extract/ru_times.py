@@ -32,6 +32,12 @@ _WEEKDAYS = ["понедельник", "вторник", "среда", "четв
 _ORDINALS = {"первый": 1, "второй": 2, "третий": 3, "четвертый": 4}
 _PARTS = {"начало": "early", "конец": "late", "середина": "mid"}
 _RELATIVE = {"сегодня": "today", "завтра": "tomorrow"}
+_RELATIVE_YEARS = {
+    "следующий": "next year",
+    "будущий": "next year",
+    "этот": "this year",
+    "текущий": "this year",
+}
 # "по московскому времени", "мск": Moscow time; another region's clock keeps only its day.
 _ZONE = re.compile(
     r"\s*\(?\s*(?P<msk>мск|МСК|по\s+московскому\s+времени|по\s+времени\s+Москвы)"
@@ -46,8 +52,15 @@ def _month(word: str, lemma: str) -> int | None:
     return _MONTHS.get(lemma) or _MONTH_ABBR.get(word.lower().rstrip("."))
 
 
+_SUFFIX = {"го", "е", "ое", "ого", "й", "м"}  # "22-го марта", "2021-го года"
+
+
 def _find(sentence: str) -> list[Atom]:
-    toks = tokens(sentence)
+    toks = [
+        t
+        for i, t in enumerate(tokens(sentence))
+        if not (t.text in _SUFFIX and i > 0 and sentence[t.start - 1] == "-")
+    ]
     atoms: list[Atom] = []
     used: set[int] = set()
 
@@ -116,6 +129,9 @@ def _find(sentence: str) -> list[Atom]:
             continue
         if t.lemma in _WEEKDAYS and i > 0 and toks[i - 1].lemma in ("в", "во", "на", "до", "к"):
             add("weekday", "weekday", t.start, i, calendar.day_name[_WEEKDAYS.index(t.lemma)], i)
+            continue
+        if t.lemma == "год" and i > 0 and toks[i - 1].lemma in _RELATIVE_YEARS:
+            add("year", "date", toks[i - 1].start, i, _RELATIVE_YEARS[toks[i - 1].lemma], i - 1)
             continue
         if t.lemma in _RELATIVE:
             add("rel", "rel", t.start, i, _RELATIVE[t.lemma], i)

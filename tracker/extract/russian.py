@@ -53,7 +53,10 @@ _MOVE = {
     "скорректировать", "корректировать", "отсрочить",
 }  # fmt: skip
 _SCRUB = {"отменить", "отмена", "отбой", "отменять"}
-_PLAN = {"запланировать", "планировать", "планироваться", "наметить", "намечать", "намечаться", "назначить"}
+_PLAN = {
+    "запланировать", "планировать", "планироваться", "наметить", "намечать", "намечаться", "назначить",
+    "установить", "решение",
+}  # fmt: skip
 _WILL = {"состояться", "пройти", "ориентировочно", "задумать"}
 _DONE = {
     "запустить", "стартовать", "вывести", "доставить", "прибыть", "пристыковаться", "состыковаться",
@@ -68,7 +71,7 @@ _ASIDE = {
 _SAID = {"сообщить", "заявить", "сказать", "написать", "объявить", "подтвердить", "рассказать"}
 _OLD_WORDS = {"первоначально", "изначально", "ранее", "прежде", "вместо", "предварительно"}
 _HEDGE = {"возможно", "вероятно", "ориентировочно"}
-_BACKGROUND = {"ранее", "напомнить", "прежде"}
+_BACKGROUND = {"ранее", "напомнить", "прежде", "изначально", "первоначально"}
 _EVENTS = {
     "пуск": "launch", "запуск": "launch", "старт": "launch", "полет": "launch", "стартовать": "launch",
     "запустить": "launch", "вывоз": "rollout", "вывезти": "rollout", "транспортировка": "rollout",
@@ -243,8 +246,9 @@ def russian_drafts(lines: list[str], published: datetime) -> list[Draft]:
 def _moved_by_amount(drafts: list[Draft]) -> None:
     """ "Первоначально планировалось ... 20 октября в 14:34. ... решено перенести на 24 часа": an
     amount with no new time, and an old time in another sentence, give the new time."""
+    with_new = {x.key for x in drafts if x.new is not None}
     for d in drafts:
-        if d.change is None or d.new is not None or d.delta is None:
+        if d.change is None or d.new is not None or d.delta is None or d.key in with_new:
             continue
         old = next((x.old for x in drafts if x.key == d.key and x.old is not None), None)
         if old is not None:
@@ -282,12 +286,16 @@ def _sentence(
         before it, and the name that follows that word ("запуск «Прогресса МС-04» в связи с
         проблемами на «Союзе МС-02» перенесен на ..." is Progress MS-04's), else the nearest name."""
         event_pos = max((p for p, _ in events if p < pos), default=-1)
-        after_event = [(p, (n, k)) for p, n, k in names if event_pos < p < pos]
-        named = [(p, (n, k)) for p, n, k in names]
-        subject = (after_event[0][1] if after_event else _nearest(named, pos)) if named else topic
+
+        def pick(kind: str) -> str | None:
+            of_kind = [(p, n) for p, n, k in names if k == kind]
+            after_event = [n for p, n in of_kind if event_pos < p < pos]
+            return after_event[0] if after_event else _nearest(of_kind, pos)
+
+        vehicle, mission = pick("vehicle"), pick("mission")  # "ракеты «Союз» с кораблём «Прогресс»": both
+        if not names and topic:
+            vehicle, mission = (topic[0], None) if topic[1] == "vehicle" else (None, topic[0])
         event = _nearest(events, pos) or topic_event or "launch"
-        vehicle = subject[0] if subject and subject[1] == "vehicle" else None
-        mission = subject[0] if subject and subject[1] == "mission" else None
         if event == "spacewalk" and mission is None:
             vehicle, mission = "ISS", None  # an unnumbered spacewalk: the station's
         key = (vehicle, mission, event)

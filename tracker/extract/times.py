@@ -85,9 +85,9 @@ _ATOMS: list[tuple[str, str, re.Pattern[str]]] = [
         ("mday", "date", rf"\b{_MONTH}\s+{_DAYNUM}(?![\d:])(?:,?\s+{_YEAR})?"),
         ("dmon", "date", rf"\b{_DAYNUM}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"),
         ("ordinal", "date", _ORDINAL_DAY),
-        ("month", "date", rf"(?:(?i:\b(?:{_QUAL}|next))[\s-]+)?\b{_MONTH}(?:,?\s+{_YEAR})?"),
+        ("month", "date", rf"(?:(?i:\b(?:{_QUAL}|next))[\s-]+)?\b{_MONTH}(?:,?\s+{_YEAR}|\s+of\s+['’]\d{{2}}\b)?"),
         ("mil", "time", r"(?<![\d:])(?:[01]\d|2[0-3])[0-5]\d(?=\s*(?:GMT|UTC|Z)\b)"),
-        ("year", "date", rf"(?<![\w-]){_YEAR}"),
+        ("year", "date", rf"(?<![\w-]){_YEAR}|(?i:\b(?:next|this) year\b)"),
         ("weekday", "weekday", r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!['’]s)|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.)"),
         ("rel", "rel", r"(?i:\b(?:today|tomorrow|tonight)\b)(?!['’]s)"),
         ("window", "time", rf"(?i:\bbetween\s+(?:{_CLOCK})\s+and\s+(?:{_CLOCK}))"),
@@ -219,6 +219,9 @@ def _date_text(atom: Atom, published: datetime) -> str | None:
         if not re.search(r"\d{4}", text):
             text += f" {published.year}"
         return re.sub(r"(?i)^the\s+", "", text)
+    short = re.search(r"\s+of\s+['’](\d{2})$", text)
+    if short:  # "April of ’21"
+        text = f"{text[: short.start()]} 20{short[1]}"
     if atom.kind == "month" and text.lower().startswith("next "):
         month_text = text[5:]  # "next March": the first March after publication
         for year in (published.year, published.year + 1):
