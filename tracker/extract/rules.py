@@ -556,7 +556,8 @@ def extract(text: str, published: datetime) -> list[Finding]:
         context = topic
         unnamed = not (named.vehicle or named.mission)
         if unnamed and (previous.vehicle or previous.mission) and (_ANAPHOR.match(sentence) or previous_sole):
-            context = dataclasses.replace(previous, event=topic.event, source="the previous sentence")
+            source = "the headline" if index == 1 else "the previous sentence"
+            context = dataclasses.replace(previous, event=topic.event, source=source)
         try:
             found = _sentence_drafts(sentence, index, published, context)
         except (ValueError, OverflowError, IndexError):

@@ -92,7 +92,9 @@ def text_date(text: str) -> tuple[str, str] | None:
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")
-_PAREN_KEEP = re.compile(r"\b(?:from|original(?:ly)?|initial(?:ly)?|previous(?:ly)?|instead of)\b", re.I)
+_PAREN_KEEP = re.compile(
+    r"\b(?:from|original(?:ly)?|initial(?:ly)?|previous(?:ly)?|instead of)\b|^\s*мск\s*$", re.I
+)  # "в 19:55 (мск)": the zone of the clock before it
 
 
 def mask_parens(sentence: str) -> str:
