@@ -29,8 +29,6 @@ KNOWN_FAILURES = {
     "en-floridatoday-sls-rollout-march": "dev: misses SLS rollout 2022-03-01; misses SLS launch 2022-05-01; false SLS rollout slip 2022-05-01; false Artemis I launch target 2022-03-01",
     "en-spacenews247-artemis1-rollout-feb-march": "dev: false Artemis I rollout tbd -",
     "en-jiji-h2a-f49-thursday": "heldout: misses H-IIA launch 2024-09-19; false H-IIA launch slip 2024-09-16",
-    "en-jiji-h3-f7-tbd": "dev: misses H3 launch tbd; false H3 launch slip 2025-10-23",
-    "en-satnews-h3-f7-tbd": "heldout: misses H3 launch tbd; false H3 launch slip 2025-10-23",
     "en-mhi-h2a-f30-tbd": "heldout: misses H-IIA launch tbd; false H-IIA launch advance 2016-01-01",
     "en-xinhua-aresix-reset-wednesday": "heldout: misses Ares I-X launch 2009-10-28T12:00; false Ares I-X launch slip 2009-11-03",
     "en-lunarnetworks-aresix-sep18": "heldout: false Ares I-X slip 2009-09-18",
@@ -43,7 +41,6 @@ KNOWN_FAILURES = {
     "en-cbs-crew2-undocking-monday": "heldout: misses Crew-2 landing 2021-11-09T03:33; false Crew-2 landing target 2021-11-08",
     "en-clickorlando-cargo-dragon-elsa": "heldout: misses Dragon undocking 2021-07-08T14:35; false Falcon 9 undocking slip 2021-07-08",
     "en-spacenews-crew2-undocking-delayed": "dev: misses Crew-2 landing 2021-11-09T03:33; false Crew-3 undocking target 2021-11-08",
-    "en-slashdot-orbcomm-saturday": "dev: misses Falcon 9 launch 2014-06-21; false Falcon 9 launch slip 2014-06-27",
     "ru-fair-soyuzms07-27dec": "heldout: false Soyuz launch tbd -",
     "ru-ria24-soyuzms23-20feb": "fresh: misses Soyuz MS-23 launch 2023-02-20; false Soyuz launch slip 2023-02-20",
     "en-shoredaily-electron-tbd": "fresh: misses Electron launch tbd; false Electron launch scrub 2022-12-17",
@@ -87,9 +84,9 @@ def test_table_is_as_described() -> None:
 
 # (split, language) -> (recall, precision) floors: the figures when the rows were last scored.
 FLOORS = {
-    ("dev", "en"): (0.70, 0.68),
+    ("dev", "en"): (0.76, 0.76),
     ("dev", "ru"): (1.0, 1.0),
-    ("heldout", "en"): (0.62, 0.60),
+    ("heldout", "en"): (0.66, 0.64),
     ("heldout", "ru"): (1.0, 0.93),
     ("fresh", "en"): (0.75, 0.81),
     ("fresh", "ru"): (0.87, 0.87),

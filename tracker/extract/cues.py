@@ -145,7 +145,9 @@ _SAID_BEFORE = re.compile(
     r"\s+(?:on|last|this)\s*$"  # "announced the postponement on Monday", "said in a statement on Tuesday"
     r"|\b(?:said|announced|wrote|posted)\s+(?:on|in)\s+(?:its|his|her|their|a|an)\s+[\w'’-]+\s*$"
     r"|\b(?:its|the|their) (?:last|most recent|prior) (?:launch|flight|mission)\s+(?:on|in)\s*$"
-    r"|\b(?:fiscal(?: year)?|FY)\s*$",  # "fiscal year 2027" starts in October 2026: not the calendar year
+    r"|\b(?:fiscal(?: year)?|FY)\s*$"
+    # "winds are expected to continue, with weather unlikely to improve until at least Thursday"
+    r"|\b(?:weather|winds?|forecast|conditions)\b[^.;]{0,60}\b(?:improve|continue|clear)\b[^.;]{0,30}$",  # "fiscal year 2027" starts in October 2026: not the calendar year
     re.I,
 )
 # An event that already happened: its date is history, and so is the sentence's statement about it.
@@ -170,7 +172,8 @@ _OLD_BEFORE = re.compile(
     r"(?:(?:target|date|launch date|slot)\s+(?:of\s+)?)?$"
     r"|\b(?:scrub|scrubbed|called off|aborted|stood down)\s+(?:on|at)?\s*$|(?<!no )(?<!not )\blater than\b"
     r"|\b(?:instead of|original(?:ly)?|initial(?:ly)?|previous(?:ly)?|(?<!no )(?<!not )earlier"
-    r"|supposed to|was (?:scheduled|set|planned|expected|due|targeted|slated)|had been|past|beyond)\b",
+    r"|supposed to|(?:was|were) (?:scheduled|set|planned|expected|due|targeted|slated)|had been|had planned"
+    r"|past|beyond)\b",
     re.I,
 )
 _NEW_BEFORE = re.compile(
@@ -252,10 +255,18 @@ def moved_on(pre: str) -> bool:
     return bool(_MOVED_ON.search(pre))
 
 
+# "it was not known if the same issue was a factor Friday": a weekday in a clause told in the past.
+_PAST_CLAUSE = re.compile(
+    r"\b(?:was|were)\b(?![^.;]*\b(?:to|for|until|now|scheduled|set|planned|targeted|slated|expected)\b)[^.;]{0,60}$",
+    re.I,
+)
+
+
 def reported(pre: str) -> bool:
     """Whether a time is when something was done ("scrubbed on Tuesday"): a bare weekday there
     is the most recent such day, not the next one."""
-    return bool(_REPORTED.search(pre) or (_ACTED_BEFORE.search(pre) and not _NOT_ACTED.search(pre)))
+    acted = _ACTED_BEFORE.search(pre) and not _NOT_ACTED.search(pre)
+    return bool(_REPORTED.search(pre) or acted or _PAST_CLAUSE.search(pre))
 
 
 def explicit_new(pre: str) -> bool:

@@ -520,6 +520,10 @@ _ANAPHOR = re.compile(
 )
 
 
+# A sentence turning to something else: "United Launch Alliance, meanwhile, is targeting ...".
+_ELSEWHERE = re.compile(r"^(?:Meanwhile,|[^,.;]{1,60},\s+meanwhile,|Elsewhere,|In other news,)", re.I)
+
+
 def _last(mentions: list[_Mention]) -> str | None:
     return mentions[-1].name if mentions else None
 
@@ -555,6 +559,8 @@ def extract(text: str, published: datetime) -> list[Finding]:
         named = _Context(_last(scoped.vehicles), _last(scoped.missions), topic.event)
         context = topic
         unnamed = not (named.vehicle or named.mission)
+        if unnamed and _ELSEWHERE.match(sentence):
+            context = _Context(event=topic.event)  # "ULA, meanwhile, is targeting ...": not the topic
         if unnamed and (previous.vehicle or previous.mission) and (_ANAPHOR.match(sentence) or previous_sole):
             source = "the headline" if index == 1 else "the previous sentence"
             context = dataclasses.replace(previous, event=topic.event, source=source)
