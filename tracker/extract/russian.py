@@ -28,15 +28,21 @@ The same steps as the English rules (`tracker.extract.rules`), with the words ma
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import TypeVar
 
 from tracker.extract.article import Draft, day_start, shift
-from tracker.extract.cues import Amount
 from tracker.extract.morph import Token, tokens
 from tracker.extract.names import russian_names
+from tracker.extract.ru_cues import (
+    BACKGROUND,
+    Cues,
+    amounts,
+    cue_words,
+    event_words,
+    role,
+    sentence_cues,
+)
 from tracker.extract.ru_times import expressions
 from tracker.extract.sentences import mask_parens
 from tracker.extract.times import Time, read
@@ -46,144 +52,6 @@ from tracker.timespec import utc
 __all__ = ["russian_drafts"]
 
 _T = TypeVar("_T")
-
-_MOVE = {
-    "перенести", "переносить", "перенос", "перенестись", "переноситься", "отложить", "откладывать",
-    "сдвинуть", "сдвигать", "сдвигаться", "сдвиг", "задерживаться", "задержка", "отсрочка",
-    "скорректировать", "корректировать", "отсрочить",
-}  # fmt: skip
-_SCRUB = {"отменить", "отмена", "отбой", "отменять"}
-_PLAN = {
-    "запланировать", "планировать", "планироваться", "наметить", "намечать", "намечаться", "назначить",
-    "установить", "решение",
-}  # fmt: skip
-_WILL = {"состояться", "пройти", "ориентировочно", "задумать"}
-_DONE = {
-    "запустить", "стартовать", "вывести", "доставить", "прибыть", "пристыковаться", "состыковаться",
-    "отправиться", "приземлиться", "провести", "выйти", "успешно",
-}  # fmt: skip
-# Words that hand the time after them to something else: a broadcast, a meeting, a rehearsal, the
-# ship before ("сдвига запуска предыдущего корабля с 27 мая"), someone staying on ("задержаться до").
-_ASIDE = {
-    "трансляция", "заседание", "госкомиссия", "репетиция", "тренировка", "совещание", "задержаться",
-    "предыдущий",
-}  # fmt: skip
-_SAID = {"сообщить", "заявить", "сказать", "написать", "объявить", "подтвердить", "рассказать"}
-_OLD_WORDS = {"первоначально", "изначально", "ранее", "прежде", "вместо", "предварительно"}
-_HEDGE = {"возможно", "вероятно", "ориентировочно"}
-_BACKGROUND = {"ранее", "напомнить", "прежде", "изначально", "первоначально"}
-_EVENTS = {
-    "пуск": "launch", "запуск": "launch", "старт": "launch", "полет": "launch", "стартовать": "launch",
-    "запустить": "launch", "вывоз": "rollout", "вывезти": "rollout", "транспортировка": "rollout",
-    "стыковка": "docking", "пристыковаться": "docking", "расстыковка": "undocking",
-    "отстыковка": "undocking", "отстыковаться": "undocking", "посадка": "landing",
-    "приземление": "landing", "возвращение": "landing", "приземлиться": "landing",
-}  # fmt: skip
-_UNITS = {"сутки": timedelta(days=1), "день": timedelta(days=1), "час": timedelta(hours=1),
-          "неделя": timedelta(weeks=1), "месяц": timedelta(days=30)}  # fmt: skip
-_NUMBERS = {"один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "десять": 10}
-
-
-@dataclass(frozen=True)
-class _Cues:
-    move: bool
-    scrub: bool
-    tbd: bool
-    plan: bool
-    advance: bool
-    hedge: bool
-
-
-def _cues(toks: list[Token]) -> _Cues:
-    lem = [t.lemma for t in toks]
-    pairs = set(pairwise(lem))
-    text = " ".join(lem)
-    tbd = (
-        ("неопределенный", "срок") in pairs
-        or ("быть", "определить") in pairs
-        or ("быть", "объявить") in pairs
-        or "дата пуск быть определить" in text
-        or ("не", "называться") in pairs
-        or ("не", "сообщаться") in pairs
-        or ("скорректировать", "срок") in pairs
-        or ("пока", "не") in pairs
-    )
-    return _Cues(
-        move=any(x in _MOVE for x in lem),
-        scrub=any(x in _SCRUB for x in lem),
-        tbd=tbd,
-        plan=any(x in _PLAN or x in _WILL for x in lem) or ("новый", "дата") in pairs,
-        advance=("более", "ранний") in pairs or "раньше" in (t.text.lower() for t in toks),
-        hedge=any(x in _HEDGE for x in lem)
-        or ("может", "быть") in {(a.text.lower(), b) for a, b in zip(toks, lem[1:], strict=False)}
-        or ("не", "исключить") in pairs,
-    )
-
-
-def _role(before: list[Token], context: list[Token], later_time: bool) -> str:
-    """What a time is, from the tokens before it since the previous time (``before``) and the
-    few before it whatever they are (``context``); see the module doc."""
-    if any(t.lemma in _ASIDE for t in context):
-        return "ignore"
-    lem = [t.lemma for t in before]
-    last = before[-1] if before else None
-    if last is not None and last.lemma in ("с", "со") and later_time:
-        return "old"
-    said = [i for i, t in enumerate(before) if t.lemma in _SAID and i >= len(before) - 6]
-    cue_after = said and any(
-        t.lemma in _MOVE | _PLAN | _WILL | {"дата", "теперь"} for t in before[said[-1] :]
-    )
-    if said and not cue_after:
-        return "ignore"
-    if any(x in _OLD_WORDS for x in lem) or ("должный" in lem and "быть" in lem):
-        return "old"
-    for i, t in reversed(list(enumerate(before))):
-        if t.lemma in _PLAN:
-            if t.has("PRTF"):
-                return "planned"
-            if t.has("VERB", "past") or any(
-                u.lemma == "быть" and u.has("past") for u in before[max(0, i - 2) : i]
-            ):
-                return "old"
-            return "new"
-        if t.lemma in _MOVE or t.lemma in _WILL:
-            return "new"
-        done = t.lemma in _DONE and t.has("past") and not t.has("PRTF")
-        if done and "будет" not in [u.text for u in before]:
-            return "done"
-    return "new"
-
-
-def _amounts(toks: list[Token]) -> list[tuple[int, Amount]]:
-    """ "на сутки", "на 24 часа", "почти на неделю", "на пять дней": the amount of a move."""
-    out = []
-    for i, t in enumerate(toks):
-        if t.lemma != "на" or i + 1 >= len(toks):
-            continue
-        n, j = 1, i + 1
-        if toks[j].text.isdigit():
-            n, j = int(toks[j].text), j + 1
-        elif toks[j].lemma in _NUMBERS:
-            n, j = _NUMBERS[toks[j].lemma], j + 1
-        if j < len(toks) and toks[j].lemma in _UNITS:
-            unit = toks[j].lemma
-            months = n if unit == "месяц" else 0
-            out.append((t.start, Amount(_UNITS[unit] * n, months)))
-    return out
-
-
-def _events(toks: list[Token], spacewalks: bool) -> list[tuple[int, str]]:
-    """Event words by position; in an article about a spacewalk ("выход в открытый космос"), a
-    bare "выход" later on is that spacewalk too."""
-    out = []
-    for i, t in enumerate(toks):
-        kind = _EVENTS.get(t.lemma)
-        outside = any(u.lemma in ("космос", "борт") for u in toks[i + 1 : i + 5])
-        if t.lemma in ("выход", "выйти") and (outside or spacewalks):
-            kind = "spacewalk"
-        if kind:
-            out.append((t.start, kind))
-    return out
 
 
 def _nearest(items: list[tuple[int, _T]], pos: int) -> _T | None:
@@ -221,10 +89,10 @@ def russian_drafts(lines: list[str], published: datetime) -> list[Draft]:
         retelling = first == "как" and any(
             t.lemma in ("сообщаться", "известно", "известный") for t in toks[1:3]
         )
-        background = first in _BACKGROUND or (background and first == "после") or retelling
-        events = _events(toks, spacewalks)
+        background = first in BACKGROUND or (background and first == "после") or retelling
+        events = event_words(toks, spacewalks)
         names = [(p, _specific(n, named_in_article), k) for p, n, k in russian_names(line, lemma_of)]
-        cues = _cues(toks)
+        cues = sentence_cues(toks)
         found = _sentence(line, toks, names, events, cues, topic, topic_event, published, index)
         for d in found:
             d.hedged = cues.hedge
@@ -273,7 +141,7 @@ def _sentence(
     toks: list[Token],
     names: list[tuple[int, str, str]],
     events: list[tuple[int, str]],
-    cues: _Cues,
+    cues: Cues,
     topic: tuple[str, str] | None,
     topic_event: str | None,
     published: datetime,
@@ -315,7 +183,7 @@ def _sentence(
         before = [t for t in toks if prev_end <= t.start and t.end <= start][-25:]
         context = [t for t in toks if t.end <= start][-8:]
         prev_end = group[-1].end
-        what = _role(before, context, later_time=gi + 1 < len(groups))
+        what = role(before, context, later_time=gi + 1 < len(groups))
         text = line[start : group[-1].end]
         if what in ("ignore", "done"):
             why = "the date of something else" if what == "ignore" else "the date of something done"
@@ -337,7 +205,7 @@ def _sentence(
             d.planned.append(found)
         else:
             d.new, d.new_explicit = found, True
-    for pos, amount in _amounts(toks):
+    for pos, amount in amounts(toks):
         d = draft_at(pos)
         d.delta, d.months = amount.delta, amount.months
         d.reasons.append(f"amount {line[pos : pos + 12].strip()!r}")
@@ -350,7 +218,7 @@ def _sentence(
         had_new = d.new is not None
         _settle(d, cues)
         if d.change is not None:
-            d.reasons.append(f"cue: {_cue_words(toks, cues)}")
+            d.reasons.append(f"cue: {cue_words(toks, cues)}")
         elif had_new:
             note(f"{line!r}: a date but no word that states a plan or a move")
         if d.change is not None or d.old is not None:
@@ -358,18 +226,7 @@ def _sentence(
     return out
 
 
-def _cue_words(toks: list[Token], cues: _Cues) -> str:
-    """The words that made the change, by lemma: "перенесен (перенести: a move)"."""
-    kinds = [(_MOVE, "a move"), (_SCRUB, "an abort"), (_PLAN | _WILL, "a plan")]
-    found = [f"{t.text!r} ({t.lemma}: {label})" for t in toks for words, label in kinds if t.lemma in words]
-    if cues.tbd:
-        found.append("no new date stated")
-    if cues.hedge:
-        found.append("hedged: lower confidence")
-    return ", ".join(dict.fromkeys(found)) or "none"
-
-
-def _settle(d: Draft, cues: _Cues) -> None:
+def _settle(d: Draft, cues: Cues) -> None:
     """The draft's change and base confidence from the sentence's cues."""
     for planned in d.planned:
         if d.old is None and (cues.move or cues.scrub or cues.tbd or (d.new and d.new.start > planned.start)):
