@@ -208,3 +208,9 @@ def test_cli_explain_english_subject_from_headline() -> None:
     assert result.exit_code == 0, result.output
     assert "Starliner launch: " in result.output
     assert "from the headline" in result.output
+
+
+def test_russian_not_before_is_net() -> None:
+    (f,) = extract("Пуск «Ангары-А5» перенесен на период не ранее 15 апреля.", PUB)
+    assert f.change == "slip" and f.new is not None and f.new.net
+    assert f.new.earliest == datetime(2026, 4, 15, tzinfo=UTC)

@@ -113,7 +113,10 @@ def role(before: list[Token], context: list[Token], later_time: bool) -> str:
     cue_after = said and any(t.lemma in MOVE | _PLAN | _WILL | {"дата", "теперь"} for t in before[said[-1] :])
     if said and not cue_after:
         return "ignore"
-    if any(x in _OLD_WORDS for x in lem) or ("должный" in lem and "быть" in lem):
+    not_before = {i + 1 for i, x in enumerate(lem[:-1]) if x == "не"}  # "не ранее 15 марта" is no old time
+    if any(x in _OLD_WORDS and i not in not_before for i, x in enumerate(lem)) or (
+        "должный" in lem and "быть" in lem
+    ):
         return "old"
     for i, t in reversed(list(enumerate(before))):
         if t.lemma in _PLAN:

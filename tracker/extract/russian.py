@@ -27,6 +27,7 @@ The same steps as the English rules (`tracker.extract.rules`), with the words ma
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -196,6 +197,10 @@ def _sentence(
         if what == "new" and latest is not None and latest <= day_start(published):
             note(f"{text!r} in {line!r}: a day already past, no plan")
             continue  # a day already past is no plan: a quote of an earlier one
+        if [t.text.lower() for t in before[-2:]] in (["не", "ранее"], ["не", "раньше"]):
+            found = dataclasses.replace(
+                found, spec=dataclasses.replace(found.spec, net=True)
+            )  # "не ранее 15 марта"
         d = draft_at(start)
         tail = " ".join(t.text for t in before[-3:])
         d.reasons.append(f"{what} time {text!r}" + (f" after {tail!r}" if tail else ""))
