@@ -25,7 +25,6 @@ from tracker.models import Precision
 KNOWN_FAILURES = {
     "en-unilad-eva90-starliner-return": "dev: misses US EVA 90 spacewalk tbd; misses Starliner landing 2024-06-18; false US EVA 90 spacewalk slip 2024-06-14; false US EVA 90 landing slip 2024-06-18",
     "en-cnet-spacewalk-medical-tbd": "dev: misses ISS spacewalk tbd; false ISS spacewalk target 2021-08-24",
-    "en-ndt-spacewalk-medical-tbd": "heldout: misses ISS spacewalk tbd; false ISS spacewalk slip 2021-09-02",
     "en-floridatoday-sls-rollout-march": "dev: misses SLS rollout 2022-03-01; misses SLS launch 2022-05-01; false SLS rollout slip 2022-05-01; false Artemis I launch target 2022-03-01",
     "en-spacenews247-artemis1-rollout-feb-march": "dev: false Artemis I rollout tbd -",
     "en-jiji-h2a-f49-thursday": "heldout: misses H-IIA launch 2024-09-19; false H-IIA launch slip 2024-09-16",
@@ -86,7 +85,7 @@ def test_table_is_as_described() -> None:
 FLOORS = {
     ("dev", "en"): (0.76, 0.76),
     ("dev", "ru"): (1.0, 1.0),
-    ("heldout", "en"): (0.66, 0.64),
+    ("heldout", "en"): (0.70, 0.68),
     ("heldout", "ru"): (1.0, 0.93),
     ("fresh", "en"): (0.75, 0.81),
     ("fresh", "ru"): (0.87, 0.87),
@@ -214,3 +213,24 @@ def test_russian_not_before_is_net() -> None:
     (f,) = extract("Пуск «Ангары-А5» перенесен на период не ранее 15 апреля.", PUB)
     assert f.change == "slip" and f.new is not None and f.new.net
     assert f.new.earliest == datetime(2026, 4, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("The Falcon 9 launch was postponed to March 28 after a static fire test on March 22.", 28),
+        ("SpaceX delayed the Falcon 9 launch to March 28, with a backup opportunity on March 29.", 28),
+        ("Пуск «Союза-2.1б» перенесен на 28 марта, резервная дата — 29 марта.", 28),
+        ("Пуск «Союза-2.1б» перенесен на 28 марта после огневых испытаний 22 марта.", 28),
+        ("Пуск «Рокота» перенесен на резервную дату - 28 марта.", 28),
+    ],
+)
+def test_backup_and_other_event_dates_are_not_the_new_date(text: str, day: int) -> None:
+    (f,) = extract(text, PUB)
+    assert f.new is not None and f.new.earliest is not None and f.new.earliest.day == day
+
+
+def test_condition_lowers_confidence() -> None:
+    (plain,) = extract("Пуск «Союза-2.1б» состоится 28 марта.", PUB)
+    (conditional,) = extract("Если позволит погода, пуск «Союза-2.1б» состоится 28 марта.", PUB)
+    assert conditional.confidence < plain.confidence

@@ -50,7 +50,7 @@ _ASIDE = {
 }  # fmt: skip
 _SAID = {"сообщить", "заявить", "сказать", "написать", "объявить", "подтвердить", "рассказать"}
 _OLD_WORDS = {"первоначально", "изначально", "ранее", "прежде", "вместо", "предварительно"}
-_HEDGE = {"возможно", "вероятно", "ориентировочно"}
+_HEDGE = {"возможно", "вероятно", "ориентировочно", "если"}  # "если позволит погода": a condition
 BACKGROUND = {"ранее", "напомнить", "прежде", "изначально", "первоначально"}
 _EVENTS = {
     "пуск": "launch", "запуск": "launch", "старт": "launch", "полет": "launch", "стартовать": "launch",
@@ -105,6 +105,17 @@ def role(before: list[Token], context: list[Token], later_time: bool) -> str:
     few before it whatever they are (``context``); see the module doc."""
     if any(t.lemma in _ASIDE for t in context):
         return "ignore"
+    # "резервная дата — 29 марта" is a backup, unless a move or plan names it;
+    # "после огневых испытаний 22 марта" is another event's, unless a move follows ("после этого ... перенесен").
+    for i, t in enumerate(context):
+        later = context[i + 1 :]
+        named = any(u.lemma in MOVE for u in context[max(0, i - 3) : i]) or any(
+            u.lemma in MOVE | _PLAN for u in later
+        )  # "перенесен на резервную дату", "резервная дата установлена на 28 апреля": the new date
+        if t.lemma == "резервный" and not named:
+            return "ignore"
+        if t.lemma in ("после", "перед") and not any(u.lemma in MOVE for u in later):
+            return "ignore"
     lem = [t.lemma for t in before]
     last = before[-1] if before else None
     if last is not None and last.lemma in ("с", "со") and later_time:

@@ -288,7 +288,15 @@ def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Con
             continue
         if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
             found = dataclasses.replace(found, spec=dataclasses.replace(found.spec, net=True))
-        sequence = any(a.start <= start < a.end for a in scoped.sequence)
+        aside = next((a for a in scoped.sequence if a.start <= start < a.end), None)
+        sequence = aside is not None
+        if aside is not None and _event_at(events, spans, start, masked) != _event_at(
+            events, spans, aside.start, masked
+        ):
+            note(
+                f"{masked[start : group[-1].end]!r} in {sentence!r}: another event's date (after/before ...)"
+            )
+            continue  # "postponed to March 28 after a static fire test on March 22": the test's date
         read_times.append((what, pre, found, sequence))
     # The times of the clause itself first: a time in "ahead of ..." or "after ..." only fills a gap.
     for what, pre, found, sequence in sorted(read_times, key=lambda t: t[3]):
