@@ -7,6 +7,15 @@ the vehicles must be compatible, the numbers in the mission names must be equal
 ("Starlink 10-6" is not "Starlink Group 10-5", although a fuzzy ratio says 90 %),
 the remaining mission words must mostly agree, and the dates must be near. An
 ambiguous best match is no match: a separate event is better than a wrong merge.
+Names written in Cyrillic are compared in the Latin spelling the English-language
+press uses ("Союз МС-25" is "Soyuz MS-25").
+
+A snapshot read from prose (one with a `Claim`, from the news source) names less: often
+a vehicle and an event type only ("the Soyuz-5 rollout"). `claim_similarity` matches it
+on the event type (a spacewalk is an EVA), every name it gives being named by the event,
+the mission's numbers being the event's, and the old or new date it states being near
+the event's value. The same module says when a claim may make an event of its own and
+when it may alert (`claim_may_create`, `claim_alert_blocker`): one place for the rule.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tracker.models import EventKind, EventRecord, EventSnapshot, TimeSpec
+from tracker.models import Claim, EventKind, EventRecord, EventSnapshot, TimeSpec
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
@@ -56,11 +65,27 @@ class Names:
     numbers: frozenset[str]
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def latin(text: str | None) -> str:
+    """``text`` with any Cyrillic spelled the way the English-language press writes Russian
+    names (iuliia's Wikipedia schema: "Союз-5" → "Soyuz-5", "Восточный" → "Vostochny")."""
+    if not text:
+        return ""
+    if not _CYRILLIC.search(text):
+        return text
+    import iuliia  # type: ignore[import-untyped]
+
+    translated: str = iuliia.WIKIPEDIA.translate(text)
+    return translated
+
+
 def names(text: str | None) -> Names:
     """Mission-name tokens split into plain words and numbers (roman numerals read as numbers)."""
     words: set[str] = set()
     numbers: set[str] = set()
-    for token in _TOKEN.findall((text or "").lower()):
+    for token in _TOKEN.findall(latin(text).lower()):
         token = _ROMAN.get(token, token)
         if any(ch.isdigit() for ch in token):
             numbers.add(token.lstrip("0") or "0")
@@ -85,7 +110,7 @@ def vehicles_compatible(a: str | None, b: str | None) -> bool:
     not fit "Falcon Heavy"."""
     if not a or not b:
         return True
-    ta, tb = _PART.findall(a.lower()), _PART.findall(b.lower())
+    ta, tb = _PART.findall(latin(a).lower()), _PART.findall(latin(b).lower())
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     return any(long_[i : i + len(short)] == short for i in range(len(long_) - len(short) + 1))
 
@@ -132,7 +157,8 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
         for cand in candidates:
             if snap.source_ref in cand.refs:
                 return cand.event, f"same id {snap.source_ref}"
-    scored = [(s, c.event) for c in candidates if (s := similarity(snap, c.event)) is not None]
+    rule = claim_similarity if snap.claim is not None else similarity
+    scored = [(s, c.event) for c in candidates if (s := rule(snap, c.event)) is not None]
     if not scored:
         return None
     scored.sort(key=lambda item: item[0][0], reverse=True)
@@ -140,6 +166,97 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
     if len(scored) > 1 and scored[1][0][0] == score:
         return None  # two equally good events: do not guess
     return event, reason
+
+
+# Event types that are one thing under two names (LL2 says "EVA", the press "spacewalk").
+_TYPE_ALIASES = {
+    "eva": "spacewalk",
+    "extravehicular activity": "spacewalk",
+    "space walk": "spacewalk",
+    "berthing": "docking",
+    "hot fire": "static fire",
+    "roll out": "rollout",
+    "roll-out": "rollout",
+}
+
+
+def type_key(kind: EventKind, type_: str | None) -> str:
+    """The event type compared across sources: "launch" for every launch, aliases folded."""
+    if kind is EventKind.LAUNCH:
+        return "launch"
+    text = " ".join((type_ or "").lower().split())
+    return _TYPE_ALIASES.get(text, text)
+
+
+def _parts(text: str | None) -> Names:
+    """Letters and digits apart ("MS-25" is ms + 25, "EVA-90" eva + 90), Cyrillic in Latin."""
+    words: set[str] = set()
+    numbers: set[str] = set()
+    for token in _PART.findall(latin(text).lower()):
+        token = _ROMAN.get(token, token)
+        if token.isdigit():
+            numbers.add(token.lstrip("0") or "0")
+        elif token not in _STOP:
+            words.add(token)
+    return Names(frozenset(words), frozenset(numbers))
+
+
+def claim_windows(snap: EventSnapshot) -> list[TimeSpec]:
+    """The values an event must be near to be the one a claim is about: the new value it
+    states and the old one (the event may not have moved yet)."""
+    old = snap.claim.old if snap.claim is not None else None
+    return [w for w in (snap.when, old) if w is not None and w.known]
+
+
+def claim_similarity(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """A score with the reason when the event is what a claim read from prose is about."""
+    if snap.kind is not event.kind or type_key(snap.kind, snap.type) != type_key(event.kind, event.type):
+        return None
+    if not (snap.vehicle or snap.mission):
+        return None
+    if not vehicles_compatible(snap.vehicle, event.vehicle):
+        return None
+    named = _parts(" ".join(x for x in (event.title, event.vehicle, event.mission) if x))
+    said: list[str] = []
+    score = 1.0
+    if snap.vehicle:
+        v = _parts(snap.vehicle)
+        if not (v.words <= named.words and v.numbers <= named.numbers):
+            return None
+        said.append(latin(snap.vehicle))
+        score += 0.5
+    if snap.mission:
+        m = _parts(snap.mission)
+        own = _parts(" ".join(x for x in (mission_part(event.title, event.mission), event.mission) if x))
+        if m.numbers != own.numbers or not (
+            m.words <= own.words or len(m.words & own.words) * 2 > len(m.words)
+        ):
+            return None
+        said.append(latin(snap.mission))
+        score += 1.0
+    windows = claim_windows(snap)
+    if windows and not any(near(w, event.when) for w in windows):
+        return None
+    if snap.claim is not None and snap.claim.old is not None and near(snap.claim.old, event.when):
+        score += 0.5  # the event still holds (or held) the value the text says it moved from
+    kind = type_key(snap.kind, snap.type)
+    reason = f"news names {' / '.join(said)} ({kind}), a date within {NEAR.days} days of the event's"
+    return score, reason
+
+
+def claim_may_create(claim: Claim) -> bool:
+    """An unmatched claim makes an event of its own only when the reader is sure enough."""
+    return claim.confidence >= claim.new_event_confidence
+
+
+def claim_alert_blocker(claim: Claim, contradicted_by: str | None) -> str | None:
+    """Why a claim's changes are recorded without alerting anyone, or None when they may alert:
+    a claim alerts only when it is confident and no more trusted source says otherwise."""
+    if contradicted_by is not None:
+        return f"not alerted: {contradicted_by}, a more trusted source, says otherwise"
+    if claim.confidence < claim.alert_confidence:
+        return f"not alerted: read from news with confidence {claim.confidence:.2f} (alerts from {claim.alert_confidence:.2f})"
+    return None
 
 
 def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
