@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from tracker.models import Claim, EventKind, EventRecord, EventSnapshot, TimeSpec
 
@@ -157,8 +158,13 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
         for cand in candidates:
             if snap.source_ref in cand.refs:
                 return cand.event, f"same id {snap.source_ref}"
-    rule = claim_similarity if snap.claim is not None else similarity
-    scored = [(s, c.event) for c in candidates if (s := rule(snap, c.event)) is not None]
+
+    def rule(event: EventRecord) -> tuple[float, str] | None:
+        if snap.claim is not None:
+            return claim_similarity(snap, event)
+        return similarity(snap, event) or _named_event(snap, event)
+
+    scored = [(s, c.event) for c in candidates if (s := rule(c.event)) is not None]
     if not scored:
         return None
     scored.sort(key=lambda item: item[0][0], reverse=True)
@@ -208,40 +214,78 @@ def claim_windows(snap: EventSnapshot) -> list[TimeSpec]:
     return [w for w in (snap.when, old) if w is not None and w.known]
 
 
-def claim_similarity(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
-    """A score with the reason when the event is what a claim read from prose is about."""
-    if snap.kind is not event.kind or type_key(snap.kind, snap.type) != type_key(event.kind, event.type):
+class _Described(Protocol):
+    """What both an event and a snapshot say about themselves (the fields matching reads)."""
+
+    @property
+    def kind(self) -> EventKind: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def vehicle(self) -> str | None: ...
+    @property
+    def mission(self) -> str | None: ...
+    @property
+    def when(self) -> TimeSpec: ...
+
+
+def _named_by(
+    small: _Described, windows: list[TimeSpec], old: TimeSpec | None, big: _Described
+) -> tuple[float, list[str]] | None:
+    """Does ``big`` describe the event ``small`` names? Same event type; every name ``small``
+    gives named by ``big`` (mission numbers equal); one of ``windows`` near ``big``'s value."""
+    if small.kind is not big.kind or type_key(small.kind, small.type) != type_key(big.kind, big.type):
         return None
-    if not (snap.vehicle or snap.mission):
+    if not (small.vehicle or small.mission) or not vehicles_compatible(small.vehicle, big.vehicle):
         return None
-    if not vehicles_compatible(snap.vehicle, event.vehicle):
-        return None
-    named = _parts(" ".join(x for x in (event.title, event.vehicle, event.mission) if x))
+    named = _parts(" ".join(x for x in (big.title, big.vehicle, big.mission) if x))
     said: list[str] = []
     score = 1.0
-    if snap.vehicle:
-        v = _parts(snap.vehicle)
+    if small.vehicle:
+        v = _parts(small.vehicle)
         if not (v.words <= named.words and v.numbers <= named.numbers):
             return None
-        said.append(latin(snap.vehicle))
+        said.append(latin(small.vehicle))
         score += 0.5
-    if snap.mission:
-        m = _parts(snap.mission)
-        own = _parts(" ".join(x for x in (mission_part(event.title, event.mission), event.mission) if x))
+    if small.mission:
+        m = _parts(small.mission)
+        own = _parts(" ".join(x for x in (mission_part(big.title, big.mission), big.mission) if x))
         if m.numbers != own.numbers or not (
             m.words <= own.words or len(m.words & own.words) * 2 > len(m.words)
         ):
             return None
-        said.append(latin(snap.mission))
+        said.append(latin(small.mission))
         score += 1.0
-    windows = claim_windows(snap)
-    if windows and not any(near(w, event.when) for w in windows):
+    if windows and not any(near(w, big.when) for w in windows):
         return None
-    if snap.claim is not None and snap.claim.old is not None and near(snap.claim.old, event.when):
+    if old is not None and near(old, big.when):
         score += 0.5  # the event still holds (or held) the value the text says it moved from
+    return score, said
+
+
+def claim_similarity(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """A score with the reason when the event is what a claim read from prose is about."""
+    found = _named_by(snap, claim_windows(snap), snap.claim.old if snap.claim else None, event)
+    if found is None:
+        return None
     kind = type_key(snap.kind, snap.type)
-    reason = f"news names {' / '.join(said)} ({kind}), a date within {NEAR.days} days of the event's"
-    return score, reason
+    return found[
+        0
+    ], f"news names {' / '.join(found[1])} ({kind}), a date within {NEAR.days} days of the event's"
+
+
+def _named_event(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """The other way round: an event that names only a vehicle (as one made from news does,
+    "Soyuz-5 | rollout") is the schedule item of that type, near its date, that names the vehicle."""
+    if event.mission is not None or not event.vehicle:
+        return None
+    found = _named_by(event, [event.when] if event.when.known else [], None, snap)
+    if found is None:
+        return None
+    kind = type_key(event.kind, event.type)
+    return found[0], f"the event names only {' / '.join(found[1])} ({kind}), a date within {NEAR.days} days"
 
 
 def claim_may_create(claim: Claim) -> bool:

@@ -273,6 +273,10 @@ class Parsed:
 
     items: list[EventSnapshot]
     complete: bool = True
+    # For items drawn from a document's entries rather than being them (findings in a news
+    # feed's articles): how many entries it held. A feed read whole whose articles state no
+    # change today is a good fetch with no items, not an empty document.
+    entries: int | None = None
 
 
 class HealthState(enum.StrEnum):

@@ -61,7 +61,7 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         error = f"parser failed: {type(exc).__name__}: {exc}"
         return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=error)
     count = len(parsed.items)
-    if count == 0:
+    if count == 0 and not parsed.entries:
         return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")
     state = run.state
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):

@@ -168,9 +168,9 @@ def claim_snap(ref: str, new: int, old: int | None, confidence: float, **kw: Any
                          vehicle=kw.pop("vehicle", "Soyuz-5"), claim=claim, **kw)  # fmt: skip
 
 
-def schedule_snap(ref: str, d: int) -> EventSnapshot:
-    return EventSnapshot(ref, EventKind.EVENT, "Soyuz-5 rollout to the launch pad", day(d), status="go",
-                         type="rollout", vehicle="Союз-5")  # fmt: skip
+def schedule_snap(ref: str, d: int, vehicle: str = "Союз-5") -> EventSnapshot:
+    return EventSnapshot(ref, EventKind.EVENT, f"{vehicle} rollout to the launch pad", day(d), status="go",
+                         type="rollout", vehicle=vehicle)  # fmt: skip
 
 
 class Fixed:
@@ -213,7 +213,7 @@ def test_contradicted_or_unsure_findings_send_no_alert(alerting: Store) -> None:
 
     confident = run(store, news, claim_snap("a1#soyuz-5", 26, 24, 0.95))
     assert confident.deliveries == 0 and confident.changes == []  # contradicted: roscosmos says the 24th
-    (event,) = [e for e in store.find_events("Soyuz-5") if e.vehicle == "Союз-5"]
+    (event,) = [e for e in store.find_events("rollout") if e.vehicle == "Союз-5"]
     assert {i.source for i in store.identities(event.id)} == {"roscosmos", "news"}
 
     run(
@@ -396,3 +396,35 @@ def test_items_the_filter_passes_over_and_the_budget_are_read_from_their_teaser(
     assert "/other" not in [p for p, _ in server.requests]
     server.routes["/p0"] = Reply(b"gone", status=404)
     assert len(source.fetch(http).linked) == 4  # still kept under the same item date
+
+
+def test_a_feed_whose_articles_state_no_change_is_a_good_fetch(
+    sqlite_url: str, server: RecordedServer, http: Http
+) -> None:
+    """Most polls of a news feed find nothing: that is not an empty document (nor a failing source)."""
+    server.routes["/feed.xml"] = Reply(
+        rss([(f"{server.url}/q", "Sat, 20 Feb 2021 13:05:00 +0300", "Quiet day", "t")])
+    )
+    server.routes["/q"] = Reply(b"<html><body><article><p>Nothing moved.</p></article></body></html>")
+    store = Store.open(sqlite_url)
+    try:
+        result = poll(store, news_source(server), http, DropGuard(0.0))
+        assert (result.outcome.value, result.items) == ("ok", 0)
+        server.routes["/feed.xml"] = Reply(rss([]))
+        assert poll(store, news_source(server), http, DropGuard(0.0)).outcome.value == "empty"
+    finally:
+        store.close()
+
+
+def test_a_schedule_listing_an_event_news_made_first_joins_it_and_decides(alerting: Store) -> None:
+    store = alerting
+    news, schedule = Fixed("news", 20, complete=False), Fixed("roscosmos", 60)
+    run(store, news, claim_snap("seed", 40, None, 0.9, vehicle="Angara-A5"))  # baseline
+    run(store, news, claim_snap("a1#soyuz-5", 26, 24, 0.9))  # news first: an event of its own
+    run(store, schedule, schedule_snap("other", 70, "Ангара-А5"))  # the schedule's baseline
+    listed = run(store, schedule, schedule_snap("r1", 26), schedule_snap("other", 70, "Ангара-А5"))
+    (event,) = [e for e in store.find_events("rollout") if e.vehicle in ("Союз-5", "Soyuz-5")]
+    idents = {i.source: i for i in store.identities(event.id)}
+    assert set(idents) == {"news", "roscosmos"} and idents["roscosmos"].decides
+    assert "the event names only Soyuz-5 (rollout)" in (idents["roscosmos"].match_reason or "")
+    assert [c.kind for c in listed.changes] == []  # same value as the news said: nothing moved

@@ -127,7 +127,7 @@ class NewsFeed(Source[NewsOptions]):
             page = doc.linked.get(_link(entry) or "")
             for snap in entry_snapshots(entry, doc.observed_at, opts, page):
                 items.setdefault(snap.source_ref, snap)
-        return Parsed(list(items.values()), complete=False)
+        return Parsed(list(items.values()), complete=False, entries=len(feed.entries))
 
 
 def _link(entry: Any) -> str | None:
