@@ -108,6 +108,9 @@ def test_a_news_finding_about_an_ll2_launch_joins_its_timeline(
         assert set(idents) == {"ll2-launches", "news"}  # one timeline, not two
         assert idents["ll2-launches"].decides and idents["ll2-launches"].source_ref == INSPIRATION4
         assert "Inspiration4 (launch)" in (idents["news"].match_reason or "")
+        assert "read from “But this has now been pushed back by 24 hours" in (
+            idents["news"].match_reason or ""
+        )
         (said,) = [r for r in store.history(event.id) if r.source == "news"]
         assert said.disagrees and said.snapshot.when.t0 == datetime(2021, 9, 16, tzinfo=UTC)
         assert event.when.t0 == datetime(2021, 9, 15, tzinfo=UTC)  # LL2, more trusted, still decides

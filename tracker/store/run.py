@@ -20,6 +20,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _joined_because(reason: str | None, snap: EventSnapshot) -> str | None:
+    """Why an identity joined its event; for a claim read from prose, also what it was read from."""
+    claim = snap.claim
+    if claim is None or not claim.reason:
+        return reason
+    said = " ".join(claim.reason.split())
+    said = said if len(said) <= 240 else said[:239] + "…"
+    read = f"read from “{said}” (confidence {claim.confidence:.2f})"
+    return f"{reason}; {read}" if reason else read
+
+
 @dataclass
 class Known:
     """What the store knows of one source identity before a run."""
@@ -234,7 +245,7 @@ class SourceRun:
                 first_seen=self.observed_at,
                 last_seen=self.observed_at,
                 listed=True,
-                match_reason=plan.reason,
+                match_reason=_joined_because(plan.reason, snap),
             )
             self._s.add(ident)
             self._s.flush()
