@@ -48,8 +48,8 @@ def when_text(spec: TimeSpec | None, zone: tzinfo) -> str:
             text = local.strftime("%Y-%m-%d %H:%M:%S")
         elif p is Precision.MINUTE:
             text = local.strftime("%Y-%m-%d %H:%M")
-        else:
-            text = local.strftime("%Y-%m-%d ~%H:00")
+        else:  # the hour is approximate, but the value is shown as recorded ("~13:30", not "~13:00")
+            text = local.strftime("%Y-%m-%d ~%H:%M")
         return f"{net}{text} {local.tzname() or ''}".rstrip()
     if p is Precision.DAY:
         if spec.latest - start > _DAY:

@@ -7,6 +7,15 @@ the vehicles must be compatible, the numbers in the mission names must be equal
 ("Starlink 10-6" is not "Starlink Group 10-5", although a fuzzy ratio says 90 %),
 the remaining mission words must mostly agree, and the dates must be near. An
 ambiguous best match is no match: a separate event is better than a wrong merge.
+Names written in Cyrillic are compared in the Latin spelling the English-language
+press uses ("Союз МС-25" is "Soyuz MS-25").
+
+A snapshot read from prose (one with a `Claim`, from the news source) names less: often
+a vehicle and an event type only ("the Soyuz-5 rollout"). `claim_similarity` matches it
+on the event type (a spacewalk is an EVA), every name it gives being named by the event,
+the mission's numbers being the event's, and the old or new date it states being near
+the event's value. The same module says when a claim may make an event of its own and
+when it may alert (`claim_may_create`, `claim_alert_blocker`): one place for the rule.
 """
 
 from __future__ import annotations
@@ -14,8 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from tracker.models import EventKind, EventRecord, EventSnapshot, TimeSpec
+from tracker.models import Claim, EventKind, EventRecord, EventSnapshot, TimeSpec
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
@@ -56,11 +66,27 @@ class Names:
     numbers: frozenset[str]
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def latin(text: str | None) -> str:
+    """``text`` with any Cyrillic spelled the way the English-language press writes Russian
+    names (iuliia's Wikipedia schema: "Союз-5" → "Soyuz-5", "Восточный" → "Vostochny")."""
+    if not text:
+        return ""
+    if not _CYRILLIC.search(text):
+        return text
+    import iuliia  # type: ignore[import-untyped]
+
+    translated: str = iuliia.WIKIPEDIA.translate(text)
+    return translated
+
+
 def names(text: str | None) -> Names:
     """Mission-name tokens split into plain words and numbers (roman numerals read as numbers)."""
     words: set[str] = set()
     numbers: set[str] = set()
-    for token in _TOKEN.findall((text or "").lower()):
+    for token in _TOKEN.findall(latin(text).lower()):
         token = _ROMAN.get(token, token)
         if any(ch.isdigit() for ch in token):
             numbers.add(token.lstrip("0") or "0")
@@ -85,7 +111,7 @@ def vehicles_compatible(a: str | None, b: str | None) -> bool:
     not fit "Falcon Heavy"."""
     if not a or not b:
         return True
-    ta, tb = _PART.findall(a.lower()), _PART.findall(b.lower())
+    ta, tb = _PART.findall(latin(a).lower()), _PART.findall(latin(b).lower())
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     return any(long_[i : i + len(short)] == short for i in range(len(long_) - len(short) + 1))
 
@@ -132,7 +158,13 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
         for cand in candidates:
             if snap.source_ref in cand.refs:
                 return cand.event, f"same id {snap.source_ref}"
-    scored = [(s, c.event) for c in candidates if (s := similarity(snap, c.event)) is not None]
+
+    def rule(event: EventRecord) -> tuple[float, str] | None:
+        if snap.claim is not None:
+            return claim_similarity(snap, event)
+        return similarity(snap, event) or _named_event(snap, event)
+
+    scored = [(s, c.event) for c in candidates if (s := rule(c.event)) is not None]
     if not scored:
         return None
     scored.sort(key=lambda item: item[0][0], reverse=True)
@@ -140,6 +172,135 @@ def best_match(snap: EventSnapshot, candidates: list[Candidate]) -> tuple[EventR
     if len(scored) > 1 and scored[1][0][0] == score:
         return None  # two equally good events: do not guess
     return event, reason
+
+
+# Event types that are one thing under two names (LL2 says "EVA", the press "spacewalk").
+_TYPE_ALIASES = {
+    "eva": "spacewalk",
+    "extravehicular activity": "spacewalk",
+    "space walk": "spacewalk",
+    "berthing": "docking",
+    "hot fire": "static fire",
+    "roll out": "rollout",
+    "roll-out": "rollout",
+}
+
+
+def type_key(kind: EventKind, type_: str | None) -> str:
+    """The event type compared across sources: "launch" for every launch, aliases folded."""
+    if kind is EventKind.LAUNCH:
+        return "launch"
+    text = " ".join((type_ or "").lower().split())
+    return _TYPE_ALIASES.get(text, text)
+
+
+def _parts(text: str | None) -> Names:
+    """Letters and digits apart ("MS-25" is ms + 25, "EVA-90" eva + 90), Cyrillic in Latin."""
+    words: set[str] = set()
+    numbers: set[str] = set()
+    for token in _PART.findall(latin(text).lower()):
+        token = _ROMAN.get(token, token)
+        if token.isdigit():
+            numbers.add(token.lstrip("0") or "0")
+        elif token not in _STOP:
+            words.add(token)
+    return Names(frozenset(words), frozenset(numbers))
+
+
+def claim_windows(snap: EventSnapshot) -> list[TimeSpec]:
+    """The values an event must be near to be the one a claim is about: the new value it
+    states and the old one (the event may not have moved yet)."""
+    old = snap.claim.old if snap.claim is not None else None
+    return [w for w in (snap.when, old) if w is not None and w.known]
+
+
+class _Described(Protocol):
+    """What both an event and a snapshot say about themselves (the fields matching reads)."""
+
+    @property
+    def kind(self) -> EventKind: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def vehicle(self) -> str | None: ...
+    @property
+    def mission(self) -> str | None: ...
+    @property
+    def when(self) -> TimeSpec: ...
+
+
+def _named_by(
+    small: _Described, windows: list[TimeSpec], old: TimeSpec | None, big: _Described
+) -> tuple[float, list[str]] | None:
+    """Does ``big`` describe the event ``small`` names? Same event type; every name ``small``
+    gives named by ``big`` (mission numbers equal); one of ``windows`` near ``big``'s value."""
+    if small.kind is not big.kind or type_key(small.kind, small.type) != type_key(big.kind, big.type):
+        return None
+    if not (small.vehicle or small.mission) or not vehicles_compatible(small.vehicle, big.vehicle):
+        return None
+    named = _parts(" ".join(x for x in (big.title, big.vehicle, big.mission) if x))
+    said: list[str] = []
+    score = 1.0
+    if small.vehicle:
+        v = _parts(small.vehicle)
+        if not (v.words <= named.words and v.numbers <= named.numbers):
+            return None
+        said.append(latin(small.vehicle))
+        score += 0.5
+    if small.mission:
+        m = _parts(small.mission)
+        own = _parts(" ".join(x for x in (mission_part(big.title, big.mission), big.mission) if x))
+        if m.numbers != own.numbers or not (
+            m.words <= own.words or len(m.words & own.words) * 2 > len(m.words)
+        ):
+            return None
+        said.append(latin(small.mission))
+        score += 1.0
+    if windows and not any(near(w, big.when) for w in windows):
+        return None
+    if old is not None and near(old, big.when):
+        score += 0.5  # the event still holds (or held) the value the text says it moved from
+    return score, said
+
+
+def claim_similarity(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """A score with the reason when the event is what a claim read from prose is about."""
+    found = _named_by(snap, claim_windows(snap), snap.claim.old if snap.claim else None, event)
+    if found is None:
+        return None
+    kind = type_key(snap.kind, snap.type)
+    return found[
+        0
+    ], f"news names {' / '.join(found[1])} ({kind}), a date within {NEAR.days} days of the event's"
+
+
+def _named_event(snap: EventSnapshot, event: EventRecord) -> tuple[float, str] | None:
+    """The other way round: an event that names only a vehicle (as one made from news does,
+    "Soyuz-5 | rollout") is the schedule item of that type, near its date, that names the vehicle."""
+    if event.mission is not None or not event.vehicle:
+        return None
+    found = _named_by(event, [event.when] if event.when.known else [], None, snap)
+    if found is None:
+        return None
+    kind = type_key(event.kind, event.type)
+    return found[0], f"the event names only {' / '.join(found[1])} ({kind}), a date within {NEAR.days} days"
+
+
+def claim_may_create(claim: Claim) -> bool:
+    """An unmatched claim makes an event of its own only when the reader is sure enough."""
+    return claim.confidence >= claim.new_event_confidence
+
+
+def claim_alert_blocker(claim: Claim, contradicted_by: str | None) -> str | None:
+    """Why a claim's changes are recorded without alerting anyone, or None when they may alert:
+    a claim alerts only when it is confident and no more trusted source says otherwise."""
+    if contradicted_by is not None:
+        return f"not alerted: {contradicted_by}, a more trusted source, says otherwise"
+    if claim.confidence < claim.alert_confidence:
+        return f"not alerted: read from news with confidence {claim.confidence:.2f} (alerts from {claim.alert_confidence:.2f})"
+    return None
 
 
 def _nested(a: frozenset[str], b: frozenset[str]) -> bool:

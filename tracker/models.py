@@ -69,6 +69,20 @@ class TimeSpec:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What a snapshot read from prose adds: how sure the reader is, the old value the text
+    stated, and the bars the source sets (its options) for such a claim to make a new event
+    and to alert. `tracker.matching` applies the bars; the store never sees them."""
+
+    confidence: float
+    old: TimeSpec | None = None
+    change: str = ""  # as the text states it: slip, advance, scrub, tbd, target, occurred
+    new_event_confidence: float = 0.8
+    alert_confidence: float = 0.7
+    reason: str = ""  # why the reader made the finding, for the revision's record
+
+
+@dataclass(frozen=True)
 class EventSnapshot:
     """One source's view of one event at one moment: the output of ``parse``."""
 
@@ -85,6 +99,7 @@ class EventSnapshot:
     window_start: datetime | None = None
     window_end: datetime | None = None
     url: str | None = None
+    claim: Claim | None = None  # set by sources that read prose (news); None for schedules
 
     def fields(self) -> dict[str, object]:
         """The normalised fields a revision is compared on."""
@@ -167,6 +182,7 @@ class RawDocument:
     last_modified: str | None = None
     extra_pages: list[bytes] = field(default_factory=list)
     moved_to: str | None = None  # the server redirected permanently (301/308) to this URL
+    linked: dict[str, bytes] = field(default_factory=dict)  # pages followed from it (articles), by URL
 
 
 @dataclass(frozen=True)
@@ -257,6 +273,10 @@ class Parsed:
 
     items: list[EventSnapshot]
     complete: bool = True
+    # For items drawn from a document's entries rather than being them (findings in a news
+    # feed's articles): how many entries it held. A feed read whole whose articles state no
+    # change today is a good fetch with no items, not an empty document.
+    entries: int | None = None
 
 
 class HealthState(enum.StrEnum):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.changes import detect, dropped
 from tracker.errors import ParseError, SourceError, UserError
-from tracker.matching import renames
+from tracker.matching import claim_alert_blocker, claim_may_create, renames
 from tracker.models import Change, Decides, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
@@ -61,7 +61,7 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         error = f"parser failed: {type(exc).__name__}: {exc}"
         return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=error)
     count = len(parsed.items)
-    if count == 0:
+    if count == 0 and not parsed.entries:
         return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")
     state = run.state
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
@@ -81,8 +81,16 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
             run.seen(snap.source_ref)  # unchanged: no event lookups on this, the common path
             continue
         plan = run.plan(snap)
+        if plan.mode is Decides.NEW and snap.claim is not None and not claim_may_create(snap.claim):
+            log.info("source %s: %s matches no known event and is not sure enough for a new one",
+                     run.source_name, snap.source_ref)  # fmt: skip
+            continue
         changes, governs = decide(plan, own, snap)
-        run.write(snap, [] if state.baseline else changes, plan, governs)
+        quiet = None
+        if snap.claim is not None and changes:
+            against = run.contradicted_by(plan.event_id, snap) if plan.event_id is not None else None
+            quiet = claim_alert_blocker(snap.claim, against)
+        run.write(snap, [] if state.baseline else changes, plan, governs, quiet)
     if parsed.complete:
         for ref, item in list(known.items()):
             if item.listed and ref not in seen:
@@ -109,14 +117,16 @@ def decide(plan: Plan, own: EventSnapshot | None, snap: EventSnapshot) -> tuple[
     Changes are about the event, so they are measured from the value users were told
     (``plan.previous``), and only a source that decides the value reports them: a more
     trusted one always; a less trusted one only when the deciding source no longer lists
-    the event and this source itself saw the value move (no flapping between sources
-    that merely disagree; the disagreement is kept in the revisions).
+    the event and this source itself saw the value move, or, for a claim read from prose,
+    states the move (no flapping between sources that merely disagree; the disagreement
+    is kept in the revisions).
     """
     if plan.mode is Decides.NEW:
         return detect(None, snap), True
     if plan.mode in (Decides.OWN, Decides.TAKEOVER):
         return (detect(plan.previous, snap) if plan.previous is not None else []), True
-    if plan.mode is Decides.FALLBACK and own is not None and detect(own, snap):
+    moved = snap.claim is not None or (own is not None and bool(detect(own, snap)))
+    if plan.mode is Decides.FALLBACK and moved:
         return (detect(plan.previous, snap) if plan.previous is not None else []), True
     return [], False
 

@@ -237,3 +237,35 @@ def test_deliver_once_prints_the_demo_alert(demo, tmp_path):
         "Delayed +2 d: Soyuz-5 | Test"
     )
     assert "2 sent" in demo("outbox").output
+
+
+def test_replay_fails_loudly_when_no_file_could_be_read(cli, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for stamp in ("2030-01-01T0000Z", "2030-01-02T0000Z"):
+        (folder / f"x-{stamp}.json").write_bytes(b"<html>rate limited</html>")
+    result = cli("replay", "ll2-launches", str(folder))
+    assert result.exit_code == 1
+    assert "none of the 2 files could be read by source ll2-launches" in result.output
+    (folder / "x-2030-01-03T0000Z.json").write_bytes(page([launch(1, "2030-02-01T10:00:00Z")]))
+    assert cli("replay", "ll2-launches", str(folder)).exit_code == 0  # one readable file is a replay
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("replay", "ll2-launches", str(empty))
+    assert result.exit_code == 2 and "no recorded file in" in result.output
+
+
+def test_hour_precision_values_are_shown_as_recorded(cli, tmp_path):
+    """LL2's ``HR`` precision: "13:00 → 13:30" is a move, and history then shows 13:30, not ~13:00."""
+    folder = tmp_path / "hours"
+    folder.mkdir()
+    for day, net in ((1, "2030-02-01T13:00:00Z"), (2, "2030-02-01T13:30:00Z")):
+        body = page([launch(1, net, precision="HR")])
+        (folder / f"x-2030-01-0{day}T0000Z.json").write_bytes(body)
+    assert cli("--tz", "UTC", "replay", "ll2-launches", str(folder)).exit_code == 0
+    (change,) = json.loads(cli("changes", "--json").output)
+    assert (change["change"], change["old_t0"], change["new_t0"]) == (
+        "retimed", "2030-02-01T13:00:00Z", "2030-02-01T13:30:00Z",
+    )  # fmt: skip
+    history = cli("--tz", "UTC", "history", "Starlink Group 10-1").output
+    assert "2030-02-01 ~13:30 UTC" in history and history.count("~13:00") == 1, history

@@ -27,6 +27,7 @@ class RecordedServer:
         self.queue: list[Reply] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.robots: bytes | None = None  # served at /robots.txt; None answers 404
+        self.routes: dict[str, Reply] = {}  # a path answered with its own reply, before the queue
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,7 +40,10 @@ class RecordedServer:
                     self.wfile.write(body)
                     return
                 server.requests.append((self.path, dict(self.headers)))
-                reply = server.queue.pop(0) if server.queue else server.reply
+                if self.path in server.routes:
+                    reply = server.routes[self.path]
+                else:
+                    reply = server.queue.pop(0) if server.queue else server.reply
                 if reply.delay:
                     time.sleep(reply.delay)
                 self.send_response(reply.status)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -276,11 +277,14 @@ def write_config(tmp_path: Path, options: str) -> Path:
     ("options", "message"),
     [
         ('start = "net"\nid = "id"\ntitle = "name"\nstrat = "x"', "strat: unknown key"),
-        ('id = "id"\ntitle = "name"', "start: required key is missing"),
+        ('id = "id"\ntitle = "name"', "set `start`, or `date`"),
         ('start = "net"\ntitle = "name"', "set `id` or `identity`"),
         ('start = "net"\nid = "id"', "title_template"),
         ('start = "net"\nid = "id"\ntitle = "name"\ntime_format = "rfc"', "time_format"),
         ('start = "net"\nid = "id"\ntitle = "name"\nkind_value = "rollout"', "kind_value"),
+        ('id = "id"\ntitle = "name"\ntime = "t"', "set `start`, or `date`"),
+        ('id = "id"\ntitle = "name"\nstart = "s"\ntime = "t"', "`time` needs `date`"),
+        ('id = "id"\ntitle = "name"\ndate = "d"\nzone_value = "Mars/Olympus"', "unknown zone"),
     ],
 )
 def test_invalid_options_are_rejected(tmp_path: Path, options: str, message: str) -> None:
@@ -323,7 +327,7 @@ def test_every_snapshot_parses_with_unique_identities(name: str) -> None:
         refs = [s.source_ref for s in parsed.items]
         assert len(refs) == len(raw_items(name, path)) > 0, path.name  # no item skipped
         assert len(set(refs)) == len(refs), path.name
-        assert parsed.complete
+        assert parsed.complete is source.options.complete
         assert all(s.title and s.vehicle for s in parsed.items)
 
 
@@ -561,3 +565,133 @@ def test_wikipedia_readme_timelines(replayed: dict[str, Store], title: str, valu
             if not got or got[-1] != text:
                 got.append(text)
     assert [v for v in got if v in values] == values, got
+
+
+def test_no_example_reports_a_false_dropped(replayed: dict[str, Store]) -> None:
+    """The space-coast recorder keeps the next 10 launches and real-launch-watch a filtered first
+    100: launches fall off their tails all the time. Declared incomplete, neither reports a drop
+    (as complete lists they reported 61 and 5 false "dropped"). The wiki tables are the whole year."""
+    for name in ("spacecoast", "realwatch"):
+        assert example_source(name).options.complete is False
+        assert replayed[name].changes(kinds={ChangeKind.DROPPED}) == []
+    assert example_source("wikipedia").options.complete is True
+
+
+def test_hour_precision_is_kept_as_recorded(replayed: dict[str, Store]) -> None:
+    """LL2 ``HR`` values in the space-coast series: NG-24's "2026-04-08T12:30 HR" is 12:30 in
+    history and alerts, not the hour it falls in."""
+    from tracker.display import when_text
+
+    (event,) = [e for e in replayed["spacecoast"].find_events("Cygnus CRS-2 NG-24") if "NG-24" in e.title]
+    hours = [r.snapshot.when for r in replayed["spacecoast"].history(event.id)
+             if r.snapshot.when.precision is Precision.HOUR]  # fmt: skip
+    assert {when_text(w, UTC) for w in hours} == {"2026-04-01 ~15:00 UTC", "2026-04-08 ~12:30 UTC"}
+
+
+# --------------------------------------------------------------------------- date and time apart
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"d": "2026-08-04", "t": "14:00"}, ("2026-08-04T14:00:00Z", Precision.MINUTE)),
+        ({"d": "2026-08-04", "t": "14:00:30"}, ("2026-08-04T14:00:30Z", Precision.SECOND)),
+        ({"d": "2026-08-04", "t": "T14:00Z", "z": "-04:00"}, ("2026-08-04T14:00:00Z", Precision.MINUTE)),
+        (
+            {"d": "2026-08-04", "t": "14:00", "z": "America/New_York"},
+            ("2026-08-04T18:00:00Z", Precision.MINUTE),
+        ),
+        (
+            {"d": "2026-01-04", "t": "2:00 PM", "z": "America/New_York"},
+            ("2026-01-04T19:00:00Z", Precision.MINUTE),
+        ),
+        (
+            {"d": "2026-08-18", "t": "19:00", "z": "America/Los_Angeles"},
+            ("2026-08-19T02:00:00Z", Precision.MINUTE),
+        ),
+        ({"d": "2026-08-04", "t": "14:00", "z": "+0300"}, ("2026-08-04T11:00:00Z", Precision.MINUTE)),
+        (
+            {"d": "2026-08-04", "t": "14:00 UTC", "z": "Europe/Moscow"},
+            ("2026-08-04T14:00:00Z", Precision.MINUTE),
+        ),
+        ({"d": "2026-08-04", "t": "TBD"}, ("2026-08-04T00:00:00Z", Precision.DAY)),
+        ({"d": "2026-08-04", "t": "", "z": "-04:00"}, ("2026-08-04T04:00:00Z", Precision.DAY)),
+        ({"d": "August 4, 2026", "t": "14:00"}, ("2026-08-04T14:00:00Z", Precision.MINUTE)),
+        ({"t": "14:00"}, (None, Precision.UNKNOWN)),
+    ],
+)
+def test_start_from_date_and_time_fields(item: dict[str, Any], expected: tuple[Any, Precision]) -> None:
+    source = make(start=None, date="d", time="t", zone="z", time_format="auto")
+    when = source.snapshot({"id": 1, "name": "x", **item}, NOW).when
+    assert (iso_z(when.t0), when.precision) == expected
+
+
+def test_zone_value_and_precision_apply_to_the_parts() -> None:
+    source = make(start=None, date="d", time="t", zone_value="Europe/Moscow", precision="p")
+    when = source.snapshot({"id": 1, "name": "x", "d": "2026-03-24", "t": "10:30", "p": "HR"}, NOW).when
+    assert (iso_z(when.t0), when.precision) == ("2026-03-24T07:30:00Z", Precision.HOUR)
+    with pytest.raises(ValueError, match="unknown zone 'Mars/Olympus'"):
+        make(start=None, date="d", time="t", zone="z").snapshot(
+            {"id": 1, "d": "2026-03-24", "z": "Mars/Olympus"}, NOW
+        )
+
+
+_ZONES = {"FL": "America/New_York", "CA": "America/Los_Angeles", "TX": "America/Chicago"}
+
+
+def parts_series(folder: Path, local: bool) -> dict[str, list[tuple[datetime, str | None, str | None]]]:
+    """real-launch-watch's recorded series rewritten into the shape of recorders that keep the
+    date and the time of day apart (``"date": "2026-08-04", "time": "14:00"``), in UTC or in the
+    site's local time with a zone field; returns per id the (snapshot, old, new) moves of T-0."""
+    folder.mkdir()
+    last: dict[str, str | None] = {}
+    moves: dict[str, list[tuple[datetime, str | None, str | None]]] = {}
+    for path in recorded_files([corpus_dir(SERIES["realwatch"][1])]):
+        out = []
+        for item in json.loads(path.read_bytes())["launches"]:
+            instant = datetime.fromisoformat(item["launch_time_utc"]) if item["launch_time_utc"] else None
+            row = {
+                "id": item["uid"],
+                "vehicle": item["rocket"],
+                "mission": item["mission"],
+                "net": item["is_net"],
+            }
+            if instant is None:
+                row |= {"date": item["scheduled_date"], "time": ""}
+            else:
+                zone = _ZONES[item["location_code"]] if local else "UTC"
+                at = instant.astimezone(ZoneInfo(zone))
+                row |= {"date": at.strftime("%Y-%m-%d"), "time": at.strftime("%H:%M:%S" if at.second else "%H:%M"),
+                        "zone": zone}  # fmt: skip
+            out.append(row)
+            value = iso_z(instant) if instant else None
+            if item["uid"] in last and last[item["uid"]] != value and value and last[item["uid"]]:
+                moves.setdefault(item["uid"], []).append((stamp_of(path), last[item["uid"]], value))
+            last[item["uid"]] = value
+        (folder / path.name).write_text(json.dumps({"launches": out}), encoding="utf-8")
+    return moves
+
+
+@pytest.mark.parametrize("local", [False, True], ids=["utc", "local-with-zone"])
+def test_date_and_time_apart_series_every_real_move_and_no_false_one(tmp_path: Path, local: bool) -> None:
+    expected = parts_series(tmp_path / "series", local)
+    source = build_source("json", "parts", None, {
+        "items": "launches", "id": "id", "title_template": "{vehicle} | {mission}", "vehicle": "vehicle",
+        "mission": "mission", "date": "date", "time": "time", "zone": "zone", "net_flag": "net",
+        "complete": False,
+    })  # fmt: skip
+    store = Store.open(f"sqlite:///{tmp_path / 'parts.db'}")
+    try:
+        results = [r for _, r in replay(store, source, [tmp_path / "series"])]
+        assert {r.outcome for r in results} == {FetchOutcome.OK}
+        reported: dict[str, list[tuple[datetime, str | None, str | None]]] = {}
+        for c in store.changes(kinds=set(TIME_CHANGES)):
+            if c.old_when and c.new_when and c.old_when.precision <= Precision.MINUTE >= c.new_when.precision:
+                reported.setdefault(c.source_ref, []).append(
+                    (c.observed_at, iso_z(c.old_when.t0), iso_z(c.new_when.t0))
+                )
+        assert reported == expected
+        assert sum(map(len, expected.values())) >= 10  # the launch-night retimes of the series
+        assert store.changes(kinds={ChangeKind.DROPPED}) == []
+    finally:
+        store.close()

@@ -191,4 +191,20 @@ def test_example_config_is_valid() -> None:
     cfg = load_config(ROOT / "config" / "examples" / "news.toml", env={})
     (source,) = cfg.sources
     assert source.kind == "news" and source.name == "nsf-news"
-    assert source.options.model_dump() == {"min_confidence": 0.5}
+    assert source.options.model_dump() == {
+        "min_confidence": 0.5, "alert_confidence": 0.7, "new_event_confidence": 0.8,
+        "follow_links": True, "follow_if": None, "max_articles": 10,
+    }  # fmt: skip
+
+
+def test_russian_example_config_is_valid() -> None:
+    import re
+
+    from tracker.config.load import load_config
+
+    cfg = load_config(ROOT / "config" / "examples" / "news-ru.toml", env={})
+    (source,) = cfg.sources
+    assert source.kind == "news" and source.url.startswith("https://tass.ru/")
+    pattern = source.options.follow_if
+    assert re.search(pattern, "Пуск ракеты «Союз-5» с космодрома Байконур перенесли")
+    assert not re.search(pattern, "Курс доллара вырос")

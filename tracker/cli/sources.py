@@ -49,10 +49,13 @@ def poll(app: App, names: tuple[str, ...]) -> None:
 @pass_app
 @handle_errors
 def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -> None:
-    """Apply recorded files as if fetched at the UTC time in their names (folders in name order)."""
+    """Apply recorded files as if fetched at the UTC time in their names (folders in name order).
+
+    Exits 2 when no recorded file is found, 1 when none of the files could be read."""
     import time
     from collections import Counter
 
+    from tracker.errors import UserError
     from tracker.pipeline import DropGuard
     from tracker.pipeline import replay as replay_files
 
@@ -72,6 +75,13 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
     found = ", ".join(f"{n} {k}" for k, n in kinds.most_common()) or "none"
     click.echo(f"replayed {files} files into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}")
+    if files == 0:
+        raise UserError(
+            f"no recorded file in {', '.join(map(str, paths))} (names need a UTC time, YYYY-MM-DDTHHMMZ)"
+        )
+    if not any(outcome in ("ok", "not_modified") for outcome in outcomes):
+        click.echo(f"error: none of the {files} files could be read by source {source.name}", err=True)
+        sys.exit(1)
 
 
 def _guard(scfg: SourceConfig | None, guard_cls: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -129,6 +130,8 @@ def network_reason(exc: requests.RequestException, settings: HttpSettings) -> st
 class Http:
     """A ``requests`` session with the tracker's manners."""
 
+    keep_pages = 500
+
     def __init__(
         self,
         settings: HttpSettings | None = None,
@@ -143,6 +146,7 @@ class Http:
         self._session.headers["Accept-Encoding"] = "gzip, deflate"
         self._pacer = HostPacer(self.settings.host_interval_seconds, sleep)
         self._robots = Robots(self._fetch_text, self.settings.user_agent)
+        self._kept: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
     def _interruptible(self, sleep: Callable[[float], None]) -> Callable[[float], None]:
         """Waits that end at once, with ``Interrupted``, when the process is stopping."""
@@ -163,6 +167,23 @@ class Http:
 
     def close(self) -> None:
         self._session.close()
+
+    def cached(self, url: str, version: str) -> bytes | None:
+        """The body kept for ``url`` when it was fetched under the same ``version`` (see `keep`)."""
+        kept = self._kept.get(url)
+        if kept is None or kept[0] != version:
+            return None
+        self._kept.move_to_end(url)
+        return kept[1]
+
+    def keep(self, url: str, version: str, body: bytes) -> None:
+        """Keep a page that does not change while its ``version`` does not (a news article and the
+        date its feed gives it), so that the next poll reads it without a request. The last
+        ``keep_pages`` pages are kept, for as long as this HTTP layer lives (the daemon's)."""
+        self._kept[url] = (version, body)
+        self._kept.move_to_end(url)
+        while len(self._kept) > self.keep_pages:
+            self._kept.popitem(last=False)
 
     def get(
         self,

@@ -20,8 +20,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -73,9 +74,24 @@ class MappedJsonOptions(BaseModel):
     mission: Paths | None = _paths("Mission or payload.")
     site: Paths | None = _paths("Pad, site or station.")
     status: Paths | None = _paths("Status text or LL2 status object (normalised).")
-    start: Paths = Field(
-        description="The schedule value: an ISO instant or text, per time_format. "
-        "A dotted path or a list of alternatives (first non-empty wins); none present means TBD."
+    start: Paths | None = _paths(
+        "The schedule value: an ISO instant or text, per time_format; none present means TBD "
+        "(or the `date` and `time` parts, when those are set)."
+    )
+    date: Paths | None = _paths(
+        'The day, for sources that write the start in parts ("date": "2026-08-04", "time": "14:00"): '
+        'an ISO date, or text such as "August 4, 2026" with time_format text or auto.'
+    )
+    time: Paths | None = _paths(
+        'The time of day beside `date` ("14:00", "14:00:30", "2:00 PM", "14:00 UTC"); absent, empty '
+        'or "TBD": the day alone (precision day).'
+    )
+    zone: Paths | None = _paths(
+        'The zone of `date` and `time` per item: an IANA name ("America/New_York") or an offset '
+        '("-04:00", "+0300", "UTC"). A zone written in the time itself wins.'
+    )
+    zone_value: str = Field(
+        "UTC", description="The zone of `date` and `time` for every item (`zone`, when set, wins)."
     )
     precision: Paths | None = _paths("LL2 precision (object, abbreviation or name) of an ISO start.")
     window_start: Paths | None = _paths("ISO start of the launch window (unreadable: none).")
@@ -96,15 +112,65 @@ class MappedJsonOptions(BaseModel):
     year_field: Paths | None = _paths("Item path holding the year of text dates (overrides `year`).")
     year_from: Paths | None = _paths("Document path holding the year of text dates (overrides `year`).")
     strip_citations: bool = Field(True, description='Remove Wikipedia citation markers ("[12]") from text.')
-    complete: bool = Field(True, description="The document is the source's whole list (absence = dropped).")
+    complete: bool = Field(
+        True,
+        description="The document is the source's WHOLE list, so an item missing from it has left the "
+        'list (reported dropped). Set false for a top-N list ("the next 10 launches"), a filtered '
+        "one (one vehicle, one site, status Go) or a first page: there an item also goes missing by "
+        "falling off the tail or moving out of the filter, which is not a drop.",
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> MappedJsonOptions:
         if self.id is None and not self.identity:
             raise ValueError("set `id` or `identity`: every item needs a stable reference")
+        if self.start is None and self.date is None:
+            raise ValueError("set `start`, or `date` (with `time`) when the start is written in parts")
+        if self.time is not None and self.date is None:
+            raise ValueError("`time` needs `date`: the time of day is read beside a date")
+        _zone(self.zone_value)
         if self.title is None and self.title_template is None:
             raise ValueError("set `title` or `title_template`")
         return self
+
+
+_NO_TIME = frozenset({"", "tbd", "tba", "tbc", "n/a", "-", "--", "unknown"})
+# A time of day that carries its own zone ("14:00Z", "14:00 UTC", "14:00+03:00", "2 PM EDT").
+_ZONED = re.compile(r"(?:\dz|\b(?:utc|gmt|[ecmp][sd]t|msk|ist|bjt|jst)\)?|[+-]\d{2}:?\d{2})\s*$", re.I)
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$", re.I)
+
+
+def _zone(name: str) -> tzinfo:
+    """An IANA zone or a UTC offset ("-04:00", "+0300", "UTC+3"); ValueError for anything else."""
+    text = name.strip()
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    match = _OFFSET.match(text)
+    if match:
+        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
+        return timezone(timedelta(minutes=minutes if match["sign"] == "+" else -minutes))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown zone {name!r} (an IANA name such as America/New_York, or -04:00)"
+        ) from None
+
+
+def in_zone(spec: TimeSpec, zone: tzinfo) -> TimeSpec:
+    """``spec`` read as UTC, moved to what its wall-clock reading means in ``zone`` (the offset
+    taken at the written instant, so a summer and a winter date each get their own)."""
+    if spec.t0 is None or not spec.known:
+        return spec
+    wall = spec.t0.replace(tzinfo=None)
+    shift = wall.replace(tzinfo=zone).astimezone(UTC) - wall.replace(tzinfo=UTC)
+
+    def moved(dt: datetime | None) -> datetime | None:
+        return None if dt is None else dt + shift
+
+    return dataclasses.replace(
+        spec, earliest=moved(spec.earliest), latest=moved(spec.latest), t0=moved(spec.t0)
+    )
 
 
 def _alternatives(paths: Paths | None) -> list[str]:
@@ -220,9 +286,29 @@ class MappedJson(Source[MappedJsonOptions]):
             title = self._text(item, self.options.title) or ""
         return title or ref
 
+    def _start(self, item: Any) -> tuple[Any, tzinfo | None]:
+        """The start as written, and the zone it is in when it was read from ``date`` and ``time``."""
+        o = self.options
+        raw = self._value(item, o.start)
+        if raw is not None or o.date is None:
+            return raw, None
+        day = self._text(item, o.date)
+        if day is None:
+            return None, None
+        clock = self._text(item, o.time)
+        if clock is None or clock.strip().lower() in _NO_TIME:
+            return day, _zone(self._text(item, o.zone) or o.zone_value)
+        clock = clock.strip().removeprefix("T").removeprefix("t")
+        zone = None if _ZONED.search(clock) else _zone(self._text(item, o.zone) or o.zone_value)
+        return f"{day} {clock}", zone
+
     def when(self, item: Any, observed_at: datetime, year: int | None) -> TimeSpec:
         """The item's schedule value; ValueError when it is written but unreadable."""
-        raw = self._value(item, self.options.start)
+        raw, zone = self._start(item)
+        spec = self._read(item, raw, observed_at, year)
+        return in_zone(spec, zone) if zone is not None else spec
+
+    def _read(self, item: Any, raw: Any, observed_at: datetime, year: int | None) -> TimeSpec:
         flag = self._value(item, self.options.net_flag)
         net = flag is True or (isinstance(flag, str) and flag.lower() in ("true", "yes", "1", "net"))
         if raw is None:

@@ -20,6 +20,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _joined_because(reason: str | None, snap: EventSnapshot) -> str | None:
+    """Why an identity joined its event; for a claim read from prose, also what it was read from."""
+    claim = snap.claim
+    if claim is None or not claim.reason:
+        return reason
+    said = " ".join(claim.reason.split())
+    said = said if len(said) <= 240 else said[:239] + "…"
+    read = f"read from “{said}” (confidence {claim.confidence:.2f})"
+    return f"{reason}; {read}" if reason else read
+
+
 @dataclass
 class Known:
     """What the store knows of one source identity before a run."""
@@ -147,6 +158,9 @@ class SourceRun:
             return Plan(known, event_id, reason, Decides.OWN, known.view if known else None)
         owner_row = self._s.get_one(IdentityRow, owner)
         owner_view = self._view_of(owner_row)
+        if owner_row.source_id == self._source.id:
+            # Another item of this same source (a later article about the same event): the latest word wins.
+            return Plan(known, event_id, reason, Decides.TAKEOVER, owner_view)
         if self.trust > self._trust_of(owner_row.source_id):
             return Plan(known, event_id, reason, Decides.TAKEOVER, owner_view)
         if not owner_row.listed:
@@ -165,7 +179,7 @@ class SourceRun:
 
     def _match(self, snap: EventSnapshot) -> tuple[int | None, str | None]:
         """An event another source already knows that ``snap`` is, or (None, None)."""
-        from tracker.matching import NEAR, Candidate, best_match
+        from tracker.matching import NEAR, Candidate, best_match, claim_windows
 
         mine = select(IdentityRow.event_id).where(IdentityRow.source_id == self._source.id)
         same_ref = self._s.scalar(
@@ -174,16 +188,17 @@ class SourceRun:
             .where(IdentityRow.event_id.not_in(mine))
             .limit(1)
         )
-        query = select(EventRow).where(EventRow.kind == snap.kind.value, EventRow.id.not_in(mine))
-        if same_ref is None and snap.when.known:
-            assert snap.when.earliest and snap.when.latest
-            query = query.where(
-                or_(
-                    EventRow.earliest.is_(None),
-                    (EventRow.earliest < snap.when.latest + NEAR)
-                    & (EventRow.latest > snap.when.earliest - NEAR),
-                )
-            )
+        query = select(EventRow).where(EventRow.kind == snap.kind.value)
+        if snap.claim is None:  # two items of one list are two events; two articles may be about one
+            query = query.where(EventRow.id.not_in(mine))
+        windows = claim_windows(snap) if snap.claim is not None else [snap.when] if snap.when.known else []
+        if same_ref is None and windows:
+            near = [
+                (EventRow.earliest < w.latest + NEAR) & (EventRow.latest > w.earliest - NEAR)
+                for w in windows
+                if w.earliest and w.latest
+            ]
+            query = query.where(or_(EventRow.earliest.is_(None), *near))
         elif same_ref is not None:
             query = query.where(EventRow.id == same_ref)
         events = list(self._s.scalars(query.limit(500)))
@@ -201,12 +216,18 @@ class SourceRun:
         return (found[0].id, found[1]) if found else (None, None)
 
     def write(
-        self, snap: EventSnapshot, changes: list[Change], plan: Plan | None = None, governs: bool = True
+        self,
+        snap: EventSnapshot,
+        changes: list[Change],
+        plan: Plan | None = None,
+        governs: bool = True,
+        quiet: str | None = None,
     ) -> None:
         """Store ``snap`` as a new revision (it differs from the last view) and its changes.
 
         The event's current value follows ``snap`` only when this source ``governs`` it;
-        otherwise the revision is kept, marked when it disagrees with that value."""
+        otherwise the revision is kept, marked when it disagrees with that value. With
+        ``quiet`` (why not), the changes are recorded, saying why, but alert nobody."""
         plan = plan or self.plan(snap)
         known = plan.known
         if known is None:
@@ -224,7 +245,7 @@ class SourceRun:
                 first_seen=self.observed_at,
                 last_seen=self.observed_at,
                 listed=True,
-                match_reason=plan.reason,
+                match_reason=_joined_because(plan.reason, snap),
             )
             self._s.add(ident)
             self._s.flush()
@@ -254,7 +275,24 @@ class SourceRun:
         known.view, known.listed = snap, True
         self.result.revisions += 1
         for change in changes:
-            self._add_change(known, change, revision.id)
+            if quiet:
+                change = replace(change, detail=f"{change.detail}; {quiet}" if change.detail else quiet)
+            self._add_change(known, change, revision.id, alert=not quiet)
+
+    def contradicted_by(self, event_id: int, snap: EventSnapshot) -> str | None:
+        """A more trusted source that lists the event with another value than ``snap``'s, if any."""
+        rows = self._s.execute(
+            select(IdentityRow, SourceRow)
+            .join(SourceRow, SourceRow.id == IdentityRow.source_id)
+            .where(
+                IdentityRow.event_id == event_id, IdentityRow.listed.is_(True), SourceRow.trust > self.trust
+            )
+        ).all()
+        for ident, source in rows:
+            view = self._view_of(ident)
+            if view is not None and view.when != snap.when:
+                return source.name
+        return None
 
     def rekey(self, old_ref: str, new_ref: str, reason: str) -> None:
         """The source now calls the item ``old_ref`` by ``new_ref``: the identity, its event
@@ -314,7 +352,7 @@ class SourceRun:
         for key, value in when_columns(snap.when).items():
             setattr(event, key, value)
 
-    def _add_change(self, known: Known, change: Change, revision_id: int | None) -> None:
+    def _add_change(self, known: Known, change: Change, revision_id: int | None, alert: bool = True) -> None:
         columns = {}
         if change.old_when is not None:
             columns.update(when_columns(change.old_when, "old_"))
@@ -333,7 +371,8 @@ class SourceRun:
             **columns,
         )
         self._s.add(row)
-        self._new_changes.append((row, change))
+        if alert:
+            self._new_changes.append((row, change))
         self.result.changes.append(change)
 
     def moved(self, url: str) -> None:
