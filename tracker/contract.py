@@ -7,10 +7,13 @@ renamed or removed; the README documents each one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.changes import delay
-from tracker.models import ChangeRecord, EventRecord, RevisionRecord, TimeSpec
+from tracker.models import ChangeRecord, EventRecord, RevisionRecord, SourceHealth, TimeSpec
+
+if TYPE_CHECKING:
+    from tracker.stats import GroupStats
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -76,4 +79,54 @@ def revision_json(revision: RevisionRecord) -> dict[str, Any]:
         "window_start": iso(snap.window_start),
         "window_end": iso(snap.window_end),
         "disagrees": revision.disagrees,
+    }
+
+
+def history_json(
+    event: EventRecord, revisions: list[RevisionRecord], changes: list[ChangeRecord]
+) -> dict[str, Any]:
+    """``tracker history --json``: the event, its slip summary, every revision and change."""
+    from tracker.changes import slip_summary
+
+    slips, moved = slip_summary(changes)
+    return {
+        **event_json(event),
+        "slips": slips,
+        "total_delay_seconds": int(moved.total_seconds()) if moved is not None else None,
+        "revisions": [revision_json(r) for r in revisions],
+        "changes": [change_json(c) for c in changes],
+    }
+
+
+def source_json(health: SourceHealth) -> dict[str, Any]:
+    """One source in ``tracker status --json``."""
+    return {
+        "name": health.name,
+        "kind": health.kind,
+        "last_outcome": health.last_outcome,
+        "last_run": iso(health.last_run_at),
+        "last_ok": iso(health.last_ok_at),
+        "failures_in_row": health.failures_in_row,
+        "events": health.events,
+        "runs": health.runs,
+    }
+
+
+def stats_json(group: GroupStats, by: str) -> dict[str, Any]:
+    """One group of ``tracker stats --json``; delays in seconds."""
+    median = group.median_delay
+    share = group.within_a_day_share
+    return {
+        "by": by,
+        "group": group.group,
+        "events": group.events,
+        "slipped": group.slipped,
+        "slips": group.slips,
+        "median_delay_seconds": int(median.total_seconds()) if median is not None else None,
+        "total_delay_seconds": int(group.total_delay.total_seconds()),
+        "flown": group.flown,
+        "flew_within_a_day": group.flew_within_a_day,
+        "flew_within_a_day_share": round(share, 4) if share is not None else None,
+        "longest_slip_streak": group.longest_streak,
+        "longest_slip_streak_event_id": group.longest_streak_event,
     }

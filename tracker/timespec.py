@@ -9,9 +9,11 @@ midnight or month-end placeholders. Everything here returns UTC intervals.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tracker.errors import UserError
 from tracker.models import Precision, TimeSpec
 
 
@@ -209,3 +211,24 @@ def from_ll2(
         return span(t0, Precision.DAY, net=bool(tbddate), t0=t0)
     # A real time of day: as precise as written; not firm when a TBD flag is set.
     return span(t0, fine, net=bool(tbddate or tbdtime), t0=t0)
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``24h``, ``7d``, ``2w``, ``30m``, or an ISO date/time (UTC when no zone)."""
+    match = _RELATIVE.match(text.strip().lower())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        try:
+            return now - timedelta(
+                **{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount}
+            )
+        except OverflowError as exc:
+            raise UserError(f"--since {text!r} reaches back before the year 1") from exc
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UserError(f"--since {text!r}: use 24h, 7d, 2w or an ISO date such as 2026-03-20") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -4,6 +4,7 @@ Dispatcher with an injected clock, smtplib against a real SMTP server on loopbac
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -38,6 +39,7 @@ from tracker.policy import AlertPolicy
 from tracker.sources import build_source
 from tracker.store.repo import Store
 from tracker.timespec import span
+from tracker.web import tokens
 
 SERIES = "ll2-launch-upcoming-2020-2021"
 SECRET = "correct horse battery staple"
@@ -190,16 +192,22 @@ def test_unsubscribe_header_and_link_carry_a_token_the_tracker_accepts(store, se
     assert f"Stop this digest: {link.group(1)}" in text
     assert f'<a href="{link.group(1)}"' in html
     [token] = parse_qs(urlsplit(link.group(1)).query)["token"]
-    assert check_token(token, SECRET.encode()) == "Zoë"
-    version, name, mac = token.split(".")
-    forged = make_token("paris", b"another secret").split(".")
+    zoe_id = store.subscriptions.get("Zoë").id
+    paris_id = store.subscriptions.get("paris").id
+    assert check_token(token, SECRET.encode()) == zoe_id
+    payload = token.split(".")[0]
+    assert "Zoë" not in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode(
+        "utf-8", "replace"
+    )
+    signature = token.rpartition(".")[2]
+    forged = make_token(paris_id, b"another secret")
     for tampered in (
-        f"{version}.{name}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}",  # MAC altered
-        f"{version}.{forged[1]}.{mac}",  # another subscriber with Zoë's MAC
-        ".".join(forged),  # signed with another secret
-        f"v2.{name}.{mac}",
+        f"{token[:-2]}{'AA' if token[-2:] != 'AA' else 'BB'}",  # signature altered
+        f"{make_token(paris_id, SECRET.encode()).rpartition('.')[0]}.{signature}",  # Paris with Zoë's signature
+        forged,  # signed with another secret
+        tokens.make_token(zoe_id, SECRET.encode(), tokens.Purpose.FEED),  # a feed token: another purpose
         "garbage",
-        f"{version}.{name}.%%%",
+        f"{token}.%%%",
     ):
         assert check_token(tampered, SECRET.encode()) is None, tampered
     assert check_token(token, b"another secret") is None
@@ -210,9 +218,7 @@ def test_unsubscribe_header_and_link_carry_a_token_the_tracker_accepts(store, se
     config.write_text("sources = []\n")
     db = f"sqlite:///{tmp_path / 'tracker.db'}"
     runner = CliRunner()
-    bad = runner.invoke(
-        digest_group, ["unsubscribe", f"{version}.{forged[1]}.{mac}"], obj=App(str(config), db, None)
-    )
+    bad = runner.invoke(digest_group, ["unsubscribe", forged], obj=App(str(config), db, None))
     assert bad.exit_code == 2 and "not valid" in bad.output
     assert store.subscriptions.get("paris").policy == {"digest": "07:00"}
     good = runner.invoke(digest_group, ["unsubscribe", token], obj=App(str(config), db, None))

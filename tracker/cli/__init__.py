@@ -32,7 +32,7 @@ def main(
 
 def _register_commands() -> None:
     """Add each family's commands (their modules import only click at load time)."""
-    from tracker.cli import admin, bot, digest, events, extract, service, sources, subscriptions
+    from tracker.cli import admin, bot, digest, events, extract, serve, service, sources, stats, subscriptions
 
     for command in (
         sources.poll,
@@ -41,6 +41,7 @@ def _register_commands() -> None:
         events.upcoming,
         events.history,
         events.changes,
+        stats.stats,
         admin.db,
         admin.config,
         subscriptions.subscribers,
@@ -53,6 +54,7 @@ def _register_commands() -> None:
         extract.extract_command,
         digest.digest_group,
         bot.bot_command,
+        serve.serve,
     ):
         main.add_command(command)
 

@@ -56,7 +56,7 @@ def digest_preview(app: App, subscriber: str, html_file: Path | None, at: str | 
     email = app.config.email
     sub = app.store.subscriptions.get(subscriber)
     digest = build_digest(app.store, sub, _when(at))
-    rendered = render_digest(digest, unsubscribe_link(email, token_secret(email), sub.name))
+    rendered = render_digest(digest, unsubscribe_link(email, token_secret(email), sub.id))
     click.echo(f"Subject: {rendered.subject}\n")
     click.echo(rendered.text, nl=False)
     if digest.empty and not email.send_empty:
@@ -123,8 +123,11 @@ def digest_unsubscribe(app: App, token: str) -> None:
     secret = token_secret(email)
     if secret is None:
         raise UserError(f"${email.token_secret_env} is empty: cannot check unsubscribe tokens")
-    name = check_token(token, secret)
-    if name is None:
-        raise UserError("this unsubscribe token is not valid (altered, or signed with another secret)")
-    app.store.subscriptions.set_policy(name, {"digest": "off"})
-    click.echo(f"{name}: daily digest turned off")
+    found = check_token(token, secret)
+    subscriber = app.store.subscriptions.by_id(found) if found is not None else None
+    if subscriber is None:
+        raise UserError(
+            "this unsubscribe token is not valid (altered, signed with another secret, or its subscriber is gone)"
+        )
+    app.store.subscriptions.set_policy(subscriber.name, {"digest": "off"})
+    click.echo(f"{subscriber.name}: daily digest turned off")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ import click
 
 from tracker.cli.app import App, handle_errors, pass_app
 from tracker.errors import UserError
+from tracker.timespec import parse_since
 
 if TYPE_CHECKING:
     from tracker.models import ChangeRecord, EventRecord, RevisionRecord
@@ -88,7 +88,7 @@ def _write_chart(
 def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None) -> None:
     """The whole timeline of an EVENT (an id or words from its title)."""
     from tracker.changes import format_duration, slip_summary, timeline
-    from tracker.contract import change_json, event_json, revision_json
+    from tracker.contract import history_json
     from tracker.display import instant_text, plain, when_text
     from tracker.status import status_label
 
@@ -98,18 +98,11 @@ def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None)
     changes = store.changes(event_id=found.id)
     if chart is not None:
         _write_chart(app, found, revisions, changes, chart)
+    if as_json:
+        click.echo(json.dumps(history_json(found, revisions, changes), indent=2))
+        return
     slips, moved = slip_summary(changes)
     total = moved.total_seconds() if moved is not None else None
-    if as_json:
-        doc = {
-            **event_json(found),
-            "slips": slips,
-            "total_delay_seconds": int(total) if total is not None else None,
-            "revisions": [revision_json(r) for r in revisions],
-            "changes": [change_json(c) for c in changes],
-        }
-        click.echo(json.dumps(doc, indent=2))
-        return
     zone = app.zone
     click.echo(f"#{found.id} {plain(found.title)}")
     click.echo(f"  now: {when_text(found.when, zone)}, {status_label(found.status)}")
@@ -136,22 +129,6 @@ def history(app: App, event: tuple[str, ...], as_json: bool, chart: Path | None)
         click.echo(
             f"    {at}  {when_text(step.when, zone):<30} {status_label(step.status):<16} {step.source}  ({label})"
         )
-
-
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """``24h``, ``7d``, ``2w``, ``30m``, or an ISO date/time (UTC when no zone)."""
-    match = _RELATIVE.match(text.strip().lower())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UserError(f"--since {text!r}: use 24h, 7d, 2w or an ISO date such as 2026-03-20") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command()

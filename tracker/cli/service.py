@@ -37,7 +37,7 @@ def run(app: App, ready_file: Path | None) -> None:
 @handle_errors
 def status(app: App, as_json: bool) -> None:
     """Jobs of the running daemon, source health and freshness, and the outbox."""
-    from tracker.contract import iso
+    from tracker.contract import iso, source_json
     from tracker.display import age_text, instant_text, plain
 
     store, zone, now = app.store, app.zone, datetime.now(UTC)
@@ -52,11 +52,7 @@ def status(app: App, as_json: bool) -> None:
                  "last_finished": iso(j.last_finished), "last_outcome": j.last_outcome, "next_run": iso(j.next_run)}
                 for j in jobs
             ],
-            "sources": [
-                {"name": h.name, "last_outcome": h.last_outcome, "last_run": iso(h.last_run_at),
-                 "last_ok": iso(h.last_ok_at), "failures_in_row": h.failures_in_row}
-                for h in health
-            ],
+            "sources": [source_json(h) for h in health],
             "outbox": counts,
             "oldest_pending": iso(oldest),
         }  # fmt: skip

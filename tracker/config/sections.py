@@ -19,7 +19,9 @@ Secrets never live in the file: a future option that needs one is spelled
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -37,7 +39,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tracker import USER_AGENT
-from tracker.config.fields import HTTP_URL, STRICT
+from tracker.config.fields import HTTP_URL, STRICT, EnvName
 from tracker.config.problems import format_problem
 from tracker.notify import CHANNEL_KINDS
 from tracker.notify.email import EmailSection  # owned by their channels; re-exported here
@@ -58,6 +60,7 @@ __all__ = [
     "HttpSection",
     "LogSection",
     "SchedulerSection",
+    "ServeSection",
     "SourceConfig",
     "TelegramSection",
     "TrackerConfig",
@@ -212,6 +215,33 @@ class DeliverySection(BaseModel):
     uncertain: Literal["resend", "drop"] = "resend"
 
 
+class ServeSection(BaseModel):
+    """``[serve]``: the read-only web view, feeds, JSON API and unsubscribe endpoint."""
+
+    model_config = STRICT
+
+    enabled: bool = False  # `tracker run` starts the server too
+    address: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: str = ""  # the public URL behind a reverse proxy; links in feeds use it
+    secret_env: EnvName = "TRACKER_TOKEN_SECRET"  # signs feed and unsubscribe tokens
+    page_size: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not HTTP_URL.fullmatch(value):
+            raise PydanticCustomError(
+                "base_url", "should be an http(s) URL such as 'https://launches.example.org'"
+            )
+        return value.rstrip("/")
+
+    def secret(self, env: Mapping[str, str] | None = None) -> bytes | None:
+        """The token secret from ``$secret_env``; None when unset (no per-subscriber URLs then)."""
+        value = (os.environ if env is None else env).get(self.secret_env, "")
+        return value.encode() if value else None
+
+
 class SchedulerSection(BaseModel):
     """``[scheduler]``: the daemon's cadence and health alerts."""
 
@@ -332,6 +362,7 @@ class _Sections(BaseModel):
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     delivery: DeliverySection = Field(default_factory=DeliverySection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
+    serve: ServeSection = Field(default_factory=ServeSection)
     if TYPE_CHECKING:  # added with the channels' sections by ``TrackerConfig``
         sources: list[SourceConfig]
 

@@ -9,10 +9,7 @@ permanent failure, logged as an ERROR for the operator.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import logging
 import os
 import smtplib
@@ -35,6 +32,7 @@ from tracker.errors import ConfigError, UserError
 from tracker.models import ChannelKind, SendResult
 from tracker.notify.base import Channel
 from tracker.notify.render import Alert, headline, render_html, render_text
+from tracker.web import tokens
 
 if TYPE_CHECKING:
     from tracker.config import TrackerConfig
@@ -43,7 +41,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_TOKEN_VERSION = "v1"
+
+def make_token(subscriber_id: int, secret: bytes) -> str:
+    """The signed token of a subscriber's unsubscribe link (see ``tracker.web.tokens``)."""
+    return tokens.make_token(subscriber_id, secret, tokens.Purpose.UNSUBSCRIBE)
 
 
 class EmailSection(BaseModel):
@@ -92,39 +93,9 @@ class EmailSection(BaseModel):
         return bool(self.from_address)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: bytes, subscriber: str) -> bytes:
-    message = f"{_TOKEN_VERSION}\0unsubscribe-digest\0{subscriber}".encode()
-    return hmac.new(secret, message, hashlib.sha256).digest()[:16]
-
-
-def make_token(subscriber: str, secret: bytes) -> str:
-    """A signed token naming ``subscriber``, for the unsubscribe link (it never expires:
-    one-click unsubscribe links must keep working)."""
-    return f"{_TOKEN_VERSION}.{_b64(subscriber.encode())}.{_b64(_mac(secret, subscriber))}"
-
-
-def check_token(token: str, secret: bytes) -> str | None:
-    """The subscriber a token names, or None when it is malformed or not signed with ``secret``."""
-    version, _, rest = token.strip().partition(".")
-    name_part, _, mac_part = rest.partition(".")
-    if version != _TOKEN_VERSION or not name_part or not mac_part:
-        return None
-    try:
-        subscriber = _unb64(name_part).decode("utf-8")
-        mac = _unb64(mac_part)
-    except (binascii.Error, ValueError):
-        return None
-    if not hmac.compare_digest(mac, _mac(secret, subscriber)):
-        return None
-    return subscriber
+def check_token(token: str, secret: bytes) -> int | None:
+    """The subscriber id an unsubscribe token names, or None when it is not one of ours."""
+    return tokens.check_token(token, secret, tokens.Purpose.UNSUBSCRIBE)
 
 
 def token_secret(settings: EmailSection, env: Mapping[str, str] | None = None) -> bytes | None:
@@ -132,12 +103,13 @@ def token_secret(settings: EmailSection, env: Mapping[str, str] | None = None) -
     return value.encode() if value else None
 
 
-def unsubscribe_link(settings: EmailSection, secret: bytes | None, subscriber: str) -> str | None:
-    """``unsubscribe_url?token=...``; None when no URL is configured or no secret is set."""
+def unsubscribe_link(settings: EmailSection, secret: bytes | None, subscriber_id: int) -> str | None:
+    """``unsubscribe_url?token=...`` (what ``tracker serve`` answers at ``/unsubscribe``); None
+    when no URL is configured or no secret is set."""
     url = settings.unsubscribe_url
     if not url or secret is None:
         return None
-    return f"{url}{'&' if '?' in url else '?'}token={quote(make_token(subscriber, secret))}"
+    return f"{url}{'&' if '?' in url else '?'}token={quote(make_token(subscriber_id, secret))}"
 
 
 def _utcnow() -> datetime:
@@ -201,7 +173,7 @@ class EmailChannel(Channel):
         digest = build_digest(self.store, subscriber, delivery.observed_at)
         if digest.empty and not self.settings.send_empty:
             return SendResult.ok("empty")
-        link = unsubscribe_link(self.settings, self._secret, subscriber.name)
+        link = unsubscribe_link(self.settings, self._secret, subscriber.id)
         rendered = render_digest(digest, link)
         key = f"digest.{delivery.id}.{delivery.observed_at:%Y%m%d}"
         msg = self.message(rendered.subject, rendered.text, rendered.html, delivery.address, key,

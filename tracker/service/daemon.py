@@ -70,6 +70,7 @@ class Daemon:
         )
         self.scheduler: BackgroundScheduler | None = None
         self.bot: Any = None  # the Telegram bot, run by the leader only (one getUpdates poller)
+        self.web: Any = None  # the web view, on every instance when [serve] enabled
         self.stuck = False
 
     # ---- jobs ----------------------------------------------------------------
@@ -244,6 +245,10 @@ class Daemon:
                 next_run_time=now,
             )
         self.scheduler.start()
+        if self.cfg.serve.enabled:
+            from tracker.web.server import start_background
+
+            self.web = start_background(self.cfg, self.store)
         role = "leader" if self.leader.held else "standby"
         names = ", ".join(s.name for s in self.cfg.sources if s.enabled) or "none"
         log.info("tracker running as %s (%s); sources: %s", self.instance, role, names)
@@ -264,6 +269,8 @@ class Daemon:
                 log.warning("jobs still running after %.0f s; leaving their claims to expire", wait_seconds)
                 self.stuck = True
         self._stop_bot()
+        if self.web is not None:
+            self.web.stop()
         self.leader.release()
         self.http.close()
         log.info("tracker stopped")

@@ -24,6 +24,7 @@ from tracker.models import (
     SourceHealth,
 )
 from tracker.policy import AlertPolicy
+from tracker.store.browse import Browse
 from tracker.store.convert import (
     change_from,
     event_from,
@@ -58,6 +59,7 @@ class Store:
         self.subscriptions = Subscriptions(self._session)
         self.outbox = Outbox(self._session)
         self.service = ServiceState(self._session)
+        self.browse = Browse(self._session)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

@@ -16,20 +16,30 @@ from tracker.store.db import Sessions, rowcount
 from tracker.store.tables import ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
 
 
-def load_subscribers(session: Session, *, active_only: bool = True) -> list[Subscriber]:
-    """Every subscriber with channels, follows and mutes, in four queries."""
+def load_subscribers(
+    session: Session, *, active_only: bool = True, only: int | None = None
+) -> list[Subscriber]:
+    """Every subscriber (or the one with id ``only``) with channels, follows and mutes, in four queries."""
     query = select(SubscriberRow).order_by(SubscriberRow.name)
+    channel_q = select(ChannelRow).order_by(ChannelRow.id)
+    follow_q = select(FollowRow).order_by(FollowRow.id)
+    mute_q = select(MuteRow)
     if active_only:
         query = query.where(SubscriberRow.active.is_(True))
+    if only is not None:
+        query = query.where(SubscriberRow.id == only)
+        channel_q = channel_q.where(ChannelRow.subscriber_id == only)
+        follow_q = follow_q.where(FollowRow.subscriber_id == only)
+        mute_q = mute_q.where(MuteRow.subscriber_id == only)
     rows = list(session.scalars(query))
     channels: dict[int, list[Channel]] = {}
-    for ch in session.scalars(select(ChannelRow).order_by(ChannelRow.id)):
+    for ch in session.scalars(channel_q):
         channels.setdefault(ch.subscriber_id, []).append(Channel(ch.id, ch.kind, ch.address, ch.active))
     follows: dict[int, list[Follow]] = {}
-    for f in session.scalars(select(FollowRow).order_by(FollowRow.id)):
+    for f in session.scalars(follow_q):
         follows.setdefault(f.subscriber_id, []).append(Follow(f.id, json.loads(f.criteria)))
     mutes: dict[int, set[int]] = {}
-    for m in session.scalars(select(MuteRow)):
+    for m in session.scalars(mute_q):
         mutes.setdefault(m.subscriber_id, set()).add(m.event_id)
     return [
         Subscriber(
@@ -112,9 +122,7 @@ class Subscriptions:
 
     def get(self, name: str) -> Subscriber:
         with self._session() as s:
-            row = _subscriber(s, name)
-            found = [x for x in load_subscribers(s, active_only=False) if x.id == row.id]
-            return found[0]
+            return load_subscribers(s, active_only=False, only=_subscriber(s, name).id)[0]
 
     def all(self) -> list[Subscriber]:
         with self._session() as s:
@@ -184,12 +192,17 @@ class Subscriptions:
                 sub = s.get_one(SubscriberRow, row.subscriber_id)
                 sub.active, sub.deactivated_reason = False, reason
 
+    def by_id(self, subscriber_id: int) -> Subscriber | None:
+        with self._session() as s:
+            found = load_subscribers(s, active_only=False, only=subscriber_id)
+            return found[0] if found else None
+
     def by_channel(self, kind: str, address: str) -> Subscriber | None:
         with self._session() as s:
             row = s.scalar(select(ChannelRow).where(ChannelRow.kind == kind, ChannelRow.address == address))
             if row is None:
                 return None
-            found = [x for x in load_subscribers(s, active_only=False) if x.id == row.subscriber_id]
+            found = load_subscribers(s, active_only=False, only=row.subscriber_id)
             return found[0] if found else None
 
     def mute(self, name: str, event_id: int, muted: bool = True) -> None:
