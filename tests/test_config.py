@@ -22,6 +22,7 @@ from tracker.config import (
     HttpSection,
     LogSection,
     SchedulerSection,
+    ServeSection,
     SourceConfig,
     TelegramSection,
     TrackerConfig,
@@ -454,6 +455,7 @@ def test_example_file_documents_every_key() -> None:
         "alerts": AlertsSection,
         "delivery": DeliverySection,
         "scheduler": SchedulerSection,
+        "serve": ServeSection,
         "email": EmailSection,
         "telegram": TelegramSection,
     }
@@ -517,3 +519,16 @@ def test_alert_defaults_and_change_kinds_have_one_source():
 
     assert set(get_args(_CHANGE_KINDS)) == {k.value for k in ChangeKind}
     assert config.AlertsSection().policy() == AlertPolicy()
+
+
+def test_serve_section_is_checked_and_reads_its_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, '[serve]\nbase_url = "ftp://x"\nsecret_env = "$S"\nport = 0\npage_size = 5000\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    problems = "\n".join(caught.value.problems)
+    for key in ("serve.base_url", "serve.secret_env", "serve.port", "serve.page_size"):
+        assert key in problems, problems
+    good = load_config(write(tmp_path, '[serve]\nbase_url = "https://launches.example.org/"\n'), env={})
+    assert good.serve.base_url == "https://launches.example.org"
+    assert good.serve.secret({"TRACKER_TOKEN_SECRET": "s3"}) == b"s3"
+    assert good.serve.secret({}) is None

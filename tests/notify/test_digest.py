@@ -145,13 +145,20 @@ def test_digest_arrives_with_both_parts_and_the_changes_in_the_subscribers_zone(
     assert f"Newly scheduled: {t0:%Y-%m-%d %H:%M} EST" in text
     # Day precision stays a day (converting it would invent a time); the 7-day list is honest too.
     assert "Delayed: 2021-01-10 (time TBD) → 2021-01-12 (time TBD) (+2 d)" in text
-    coming = text.split("COMING IN THE NEXT 7 DAYS", 1)[1]
+    coming, foot = text.split("COMING IN THE NEXT 7 DAYS", 1)[1].split("How late these usually fly", 1)
     assert "NET 2021-01-13 10:00 EST  LauncherOne | Launch Demo 2 [Go]" in coming
     assert "2021-01-12 (time TBD)  " + HOSTILE in coming
     assert "Electron" not in coming  # 2021-01-16 is beyond the 7 days
     # Only what Zoë follows: the Falcon 9 launches of those days are not hers.
     assert "Falcon 9" not in text and "Falcon 9" not in html
     assert "ll2-launches: last good fetch 22 min ago (2021-01-08 06:43 EST)" in text
+    # The foot: slip statistics of the vehicles the digest names (tracker stats --by vehicle).
+    assert (
+        "- LauncherOne: 1 event, 1 slipped (1 slip); median delay +2 d 21 h; longest slip streak 1 slip"
+        in foot
+    )
+    assert "- Electron: 1 event, 0 slipped (0 slips); median delay none; longest slip streak none" in foot
+    assert "LauncherOne: 1 event, 1 slipped (1 slip); median delay +2 d 21 h" in html
 
     # The hostile title: raw in the plain part, escaped in the HTML part.
     assert HOSTILE in text

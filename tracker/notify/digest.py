@@ -7,7 +7,7 @@ value, the HTML part autoescapes every value. Only ``tracker.notify.email`` send
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
@@ -25,6 +25,7 @@ from tracker.zones import zone_of
 WINDOW = timedelta(hours=24)
 AHEAD_DAYS = 7
 MAX_UPCOMING = 40
+MAX_VEHICLES = 6  # in the statistics at the digest's foot
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,17 @@ class SourceLine:
 
 
 @dataclass(frozen=True)
+class StatsLine:
+    """How late one vehicle of the digest usually is (``tracker stats --by vehicle``)."""
+
+    vehicle: str
+    events: str  # "12 events"
+    slipped: str  # "7 slipped (31 slips)"
+    median: str  # "+2 d"
+    streak: str  # "4 slips (#12)"
+
+
+@dataclass(frozen=True)
 class Digest:
     subscriber: str
     zone_name: str
@@ -74,6 +86,7 @@ class Digest:
     coming: list[ComingEvent]
     more_coming: int
     sources: list[SourceLine]
+    stats: list[StatsLine] = field(default_factory=list)  # the foot: how late these usually fly
 
     @property
     def empty(self) -> bool:
@@ -125,6 +138,7 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
         for h in store.sources()
     ]
     local_end = end.astimezone(zone)
+    vehicles = {m.event.vehicle for m in moved} | {e.vehicle for e in upcoming[:MAX_UPCOMING]}
     return Digest(
         subscriber=subscriber.name,
         zone_name=subscriber.timezone,
@@ -138,7 +152,22 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
         ],
         more_coming=max(0, len(upcoming) - MAX_UPCOMING),
         sources=sources,
+        stats=_stats(store, sorted(v for v in vehicles if v)),
     )
+
+
+def _stats(store: Store, vehicles: list[str]) -> list[StatsLine]:
+    """The digest's foot: slip statistics of the vehicles it mentions (a handful at most),
+    read from those vehicles' events only."""
+    from tracker.stats import slip_stats, stat_phrases
+
+    chosen = vehicles[:MAX_VEHICLES]
+    rows = slip_stats(store.browse.stats_facts(vehicles=chosen), "vehicle") if chosen else []
+    lines = []
+    for row in rows:
+        p = stat_phrases(row)
+        lines.append(StatsLine(row.group, p.events, p.slipped, p.median, p.streak))
+    return lines
 
 
 def _moved(store: Store, event: EventRecord, changes: list[ChangeRecord], zone: tzinfo) -> MovedEvent:

@@ -188,12 +188,16 @@ class Browse:
             newest, at = s.execute(query).one()
             return int(newest or 0), at
 
-    def stats_facts(self, since: datetime | None = None) -> list[EventFacts]:
-        """Every event (dated after ``since``, when given) with its time changes and first
-        day-precise value, in three passes over indexed columns."""
+    def stats_facts(
+        self, since: datetime | None = None, vehicles: Sequence[str] | None = None
+    ) -> list[EventFacts]:
+        """Every event (dated after ``since``, of one of ``vehicles``, when given) with its time
+        changes and first day-precise value, in three passes over indexed columns."""
         events = select(EventRow)
         if since is not None:
             events = events.where(EventRow.latest > since)
+        if vehicles is not None:
+            events = events.where(EventRow.vehicle.in_(list(vehicles)))
         ids = events.with_only_columns(EventRow.id)
         changes = (
             select(ChangeRow)
