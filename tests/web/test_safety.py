@@ -127,3 +127,35 @@ def test_a_wrong_method_is_refused_plainly(store, serve):
     live = serve(store)
     answer = requests.post(f"{live.url}/", timeout=10)
     assert answer.status_code == 405 and "Traceback" not in answer.text
+
+
+def test_without_matplotlib_the_event_page_says_so(store, serve, monkeypatch):
+    """The chart is an optional extra: the page still loads, and says what is missing."""
+    from tracker.web import views
+
+    monkeypatch.setattr(views, "_charts_installed", lambda: False)
+    live = serve(store, clock=Clock(T + timedelta(hours=3)))
+    event = hostile_id(store)
+    page = requests.get(f"{live.url}/events/{event}", timeout=10)
+    assert page.status_code == 200 and "The slip chart needs matplotlib" in page.text
+    assert "chart.png" not in page.text
+    chart = requests.get(f"{live.url}/events/{event}/chart.png", timeout=10)
+    assert chart.status_code == 501 and "pip install" in chart.text
+
+
+def test_without_the_web_extra_tracker_serve_says_what_to_install(monkeypatch, tmp_path):
+    import importlib.util
+
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a)
+    )
+    config = tmp_path / "tracker.toml"
+    config.write_text(f'sources = []\n[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n')
+    result = CliRunner().invoke(main, ["--config", str(config), "serve"])
+    assert result.exit_code == 2
+    assert "tracker serve needs uvicorn: install the web extra" in result.output
