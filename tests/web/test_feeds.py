@@ -150,3 +150,29 @@ def test_public_feeds_take_the_lists_filters(spacecoast, serve, path):
         titles = [e.title for e in feedparser.parse(falcon).entries]
         assert len(feedparser.parse(everything).entries) >= len(titles) > 0
     assert all("Falcon 9" in t for t in titles)
+
+
+def test_tracker_serve_prints_a_subscribers_feed_urls(sqlite_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+    from tracker.web.tokens import check_token
+
+    store = Store.open(sqlite_url)
+    sub = store.subscriptions.add("zoe", "UTC", [(ChannelKind.CONSOLE, "-")], {})
+    store.close()
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        f'sources = []\n[database]\nurl = "{sqlite_url}"\n[serve]\nbase_url = "https://l.example.org"\n'
+    )
+    runner = CliRunner()
+    monkeypatch.delenv("TRACKER_TOKEN_SECRET", raising=False)
+    missing = runner.invoke(main, ["--config", str(config), "serve", "--feed-urls", "zoe"])
+    assert missing.exit_code == 2 and "$TRACKER_TOKEN_SECRET is empty" in missing.output
+    monkeypatch.setenv("TRACKER_TOKEN_SECRET", SECRET.decode())
+    result = runner.invoke(main, ["--config", str(config), "serve", "--feed-urls", "zoe"])
+    assert result.exit_code == 0, result.output
+    calendar, atom = result.output.split()
+    assert calendar.startswith("https://l.example.org/feeds/s/") and calendar.endswith("/calendar.ics")
+    assert atom == calendar.replace("calendar.ics", "changes.atom")
+    assert check_token(calendar.split("/")[-2], SECRET, Purpose.FEED) == sub.id

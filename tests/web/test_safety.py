@@ -123,6 +123,12 @@ def test_bad_input_to_the_api_gets_json(store, serve, path, status, says):
     assert says in answer.json()["error"]
 
 
+def test_a_huge_unsubscribe_form_is_refused(store, serve):
+    live = serve(store)
+    answer = requests.post(f"{live.url}/unsubscribe", data={"token": "x" * 100_000}, timeout=10)
+    assert answer.status_code == 413 and "too large" in answer.text
+
+
 def test_a_wrong_method_is_refused_plainly(store, serve):
     live = serve(store)
     answer = requests.post(f"{live.url}/", timeout=10)

@@ -44,6 +44,7 @@ _REASONS = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
+    413: "Too large",
     414: "Query too long",
     500: "Server error",
     501: "Not available",
