@@ -146,7 +146,12 @@ def parse_since(text: str, now: datetime) -> datetime:
     match = _RELATIVE.match(text.strip().lower())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
+        try:
+            return now - timedelta(
+                **{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount}
+            )
+        except OverflowError:
+            raise UserError(f"--since {text!r} reaches back before the year 1") from None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
