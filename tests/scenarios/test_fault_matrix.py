@@ -233,9 +233,8 @@ def test_a_misbehaving_source(sqlite_url, tmp_path, case):
             for result, took in runs:
                 assert result.outcome is case.outcome, result.error
                 assert case.says in (result.error or ""), result.error
-                assert took < DEADLINE + 2.5, (
-                    f"the poll took {took:.1f} s"
-                )  # a bound on a hang, not a speed test
+                if case.says in ("within", "deadline"):  # a bound on a hang, not a speed test
+                    assert took < DEADLINE + 2.5, f"the poll took {took:.1f} s"
             assert world.revisions() == revisions, "a revision was written from a bad answer"
             assert world.alerts() == alerts == 0, "a subscriber was alerted about a broken source"
             assert world.last_ok_count() == 10
