@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,7 +209,7 @@ def poll(
     source.url = moved_url or configured
     failure: SourceError | None = None
     try:  # the network is waited on before the run's transaction opens, never inside it
-        with http.deadline():
+        with http.deadline() if http is not None else nullcontext():  # (a source that fetches nothing)
             doc = source.fetch(http, etag=etag, last_modified=last_modified)
     except SourceError as exc:
         failure = exc
