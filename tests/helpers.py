@@ -160,6 +160,29 @@ def apply(
         return ingest(run, source, RawDocument(b"", at), DropGuard())  # type: ignore[arg-type]
 
 
+def seed_slips(url: str, channels: list[tuple[Any, str]], events: int) -> int:
+    """``events`` launches a month out, each slipped once, followed by one subscriber on
+    ``channels``: one alert per launch and channel. The number of deliveries queued."""
+    from datetime import timedelta
+
+    from tracker.follows import parse_filter
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    t0 = now + timedelta(days=30)
+    store = Store.open(url)
+    store.subscriptions.add("watcher", "UTC", channels, {})
+    store.subscriptions.follow("watcher", parse_filter(["all"]))
+    items = [snap(f"l{n}", span(t0 + timedelta(hours=n), Precision.MINUTE), title=f"Launch {n}",
+                  kind=EventKind.LAUNCH, type_="launch") for n in range(events)]  # fmt: skip
+    apply(store, items, now - timedelta(hours=2))
+    moved = [snap(s.source_ref, span(s.when.earliest + timedelta(days=1), Precision.MINUTE), title=s.title,
+                  kind=EventKind.LAUNCH, type_="launch") for s in items]  # fmt: skip
+    apply(store, moved, now - timedelta(hours=1))
+    total = store.outbox.counts()["pending"]
+    store.close()
+    return total
+
+
 # ---- console file deliveries ----
 
 FOOTER = re.compile(r"^-- alerts ([\d ]+) --$", re.MULTILINE)
@@ -170,7 +193,9 @@ def blocks(path: Path) -> list[str]:
 
 
 def delivered_ids(path: Path) -> list[int]:
-    return [int(i) for m in FOOTER.findall(path.read_text()) for i in m.split()]
+    """The ids in the footers of a console file; a footer is the last line of its block."""
+    lasts = [b.strip("\n").rpartition("\n")[2] for b in blocks(path)]
+    return [int(i) for last in lasts if (m := FOOTER.fullmatch(last)) for i in m[1].split()]
 
 
 # ---- tracker processes ----

@@ -6,6 +6,14 @@ dispatcher asks the channel whether they went out (a console file can tell) and
 only resends those that did not. A channel that cannot tell (stdout, Telegram)
 is resent when ``uncertain = "resend"`` (the default) or dropped as dead with
 ``uncertain = "drop"``: the one window where a duplicate is possible.
+
+A dispatcher that is alive but slow (a paced Telegram group, a process paused for
+longer than its lease) is fenced: before each message it waits out the channel's
+pacing while renewing the lease of everything it still holds, then renews once more
+and sends only if every row of the message is still under its own claim token and
+that renewal is fresh. Rows another dispatcher took over are logged and left to it;
+a message whose wait would outlive the lease is handed back, due when the channel
+has room, rather than held.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +54,7 @@ class DispatchStats:
     recovered: int = 0
     reminders: int = 0
     digests: int = 0
+    lost: int = 0  # rows whose claim was taken over before they were sent (not sent by us)
     errors: list[str] = field(default_factory=list)
 
     def summary(self, what: str = "alerts") -> str:
@@ -118,15 +128,16 @@ class Dispatcher:
                 break
             stats.claimed += len(claimed)
             faults.point("dispatch.after_claim")
+            claim = claimed[0].claim
             groups = self.group(claimed)
             for n, group in enumerate(groups):
+                held = [r.id for g in groups[n:] for r in g]
                 if self.stop.is_set():  # shutting down: hand the rest back to the queue at once
-                    rest = [r.id for g in groups[n:] for r in g]
-                    self.store.outbox.resolve_interrupted(
-                        rest, sent=False, now=self.clock(), note="released at shutdown before sending"
+                    self.store.outbox.release(
+                        held, claim, self.clock(), "released at shutdown before sending"
                     )
                     return stats
-                self._deliver(group, stats)
+                self._deliver(group, held, stats)
             if len(claimed) < limit:
                 break
         return stats
@@ -146,10 +157,10 @@ class Dispatcher:
             if confirmed is None:
                 sent = self.uncertain == "drop"
                 note = f"interrupted during send; the channel cannot tell ({'not ' if sent else ''}resent)"
-                self.store.outbox.resolve_interrupted(ids, sent=sent, now=now, note=note)
+                self.store.outbox.resolve_interrupted(rows, sent=sent, now=now, note=note)
             else:
-                done = [i for i in ids if i in confirmed]
-                todo = [i for i in ids if i not in confirmed]
+                done = [r for r in rows if r.id in confirmed]
+                todo = [r for r in rows if r.id not in confirmed]
                 if done:
                     note = "interrupted; the channel confirms it was sent"
                     self.store.outbox.resolve_interrupted(done, sent=True, now=now, note=note)
@@ -201,16 +212,72 @@ class Dispatcher:
             reply_to=self.store.outbox.previous_message(head.channel_id, head.event_id, head.id),
         )
 
-    def _deliver(self, group: list[Claimed], stats: DispatchStats) -> None:
+    def _wait_turn(self, channel: Channel, group: list[Claimed], held: list[int]) -> bool:
+        """Wait until ``channel`` may send to the group's address, renewing the lease of
+        ``held`` meanwhile; False (rows handed back) when the wait would outlive the lease."""
+        head = group[0]
+        ready_in = getattr(channel, "ready_in", None)
+        if ready_in is None:
+            return True
+        lease = self.lease.total_seconds()
+        while (wait := float(ready_in(head.address))) > 0:
+            if wait > lease / 2:
+                at = self.clock() + timedelta(seconds=wait)
+                note = f"the channel's pacing allows the next message in {wait:.0f} s; handed back until then"
+                self.store.outbox.release([r.id for r in group], head.claim, at, note)
+                return False
+            if self.stop.wait(min(wait, lease / 4)):  # shutting down: hand the message back
+                self.store.outbox.release(
+                    [r.id for r in group], head.claim, self.clock(), "released at shutdown"
+                )
+                return False
+            self.store.outbox.renew(held, head.claim, self.clock() + self.lease)
+        return True
+
+    def _fenced(self, group: list[Claimed], held: list[int], stats: DispatchStats) -> bool:
+        """Renew the lease of what is still held; True when every row of ``group`` is still
+        this claim's and the renewal is fresh enough that no one can have taken it over."""
+        head = group[0]
+        ids = [r.id for r in group]
+        for _ in range(2):
+            started = time.monotonic()
+            mine = self.store.outbox.renew(held, head.claim, self.clock() + self.lease)
+            if not set(ids) <= mine:
+                break
+            faults.point("dispatch.before_send")
+            if self._fresh(started):  # checked last, so a pause before it is caught
+                return True
+        self._give_up(group, mine, stats)
+        return False
+
+    def _fresh(self, renewed: float) -> bool:
+        """Whether a renewal made at ``renewed`` (monotonic) still holds with a wide margin:
+        a process paused in between cannot tell from its own clock, so it measures."""
+        return time.monotonic() - renewed < self.lease.total_seconds() / 4
+
+    def _give_up(self, group: list[Claimed], mine: set[int], stats: DispatchStats) -> None:
+        head = group[0]
+        ids = [r.id for r in group]
+        lost = [i for i in ids if i not in mine]
+        if lost:
+            log.warning("deliveries %s were taken over by another dispatcher before sending (lease ran out): "
+                        "not sent by this one", lost)  # fmt: skip
+            stats.lost += len(lost)
+        own = [i for i in ids if i in mine]
+        if own:  # part of the message, or a renewal too slow to trust: send it later, whole
+            self.store.outbox.release(own, head.claim, self.clock(), "claim partly lost; released unsent")
+
+    def _deliver(self, group: list[Claimed], held: list[int], stats: DispatchStats) -> None:
         ids = [r.id for r in group]
         head = group[0]
         channel = self.channels[head.channel_kind]
+        if not self._wait_turn(channel, group, held):
+            return
         try:
-            if head.kind == DeliveryKind.DIGEST:
-                result = channel.send_digest(head)
-            else:
-                alert = self.alert_for(group)
-                result = channel.send(alert, head.address)
+            alert = None if head.kind == DeliveryKind.DIGEST else self.alert_for(group)
+            if not self._fenced(group, held, stats):  # last thing before the send
+                return
+            result = channel.send_digest(head) if alert is None else channel.send(alert, head.address)
         except Exception as exc:  # a bug in rendering or a channel: keep the rows, say why
             log.exception("delivery %s failed", ids)
             result = SendResult.retry(self._backoff(head.attempts), f"{type(exc).__name__}: {exc}")
@@ -222,20 +289,23 @@ class Dispatcher:
         if result.deactivate:
             self.store.subscriptions.deactivate_channel(head.channel_id, result.error or "recipient gone")
         if result.sent:
-            self.store.outbox.mark_sent(ids, self.worker, result.message_id or "", now)
+            marked = self.store.outbox.mark_sent(ids, head.claim, result.message_id or "", now)
+            if marked < len(ids):
+                log.error("deliveries %s were sent, but %d of them had been taken over meanwhile (the send "
+                          "outlived the lease): a duplicate is possible", ids, len(ids) - marked)  # fmt: skip
             stats.sent += len(ids)
         elif result.new_address:  # resend at once to the new address; not counted as a failure
-            self.store.outbox.mark_retry(ids, self.worker, now, result.error or "moved")
+            self.store.outbox.mark_retry(ids, head.claim, now, result.error or "moved")
             stats.retried += len(ids)
         elif result.retry_after is not None and head.attempts < self.max_attempts:
             wait = timedelta(seconds=result.retry_after)
-            self.store.outbox.mark_retry(ids, self.worker, now + wait, result.error or "retry")
+            self.store.outbox.mark_retry(ids, head.claim, now + wait, result.error or "retry")
             stats.retried += len(ids)
         else:
             reason = result.error or "permanent failure"
             if result.retry_after is not None:
                 reason = f"gave up after {head.attempts} attempts: {reason}"
-            self.store.outbox.mark_dead(ids, self.worker, reason)
+            self.store.outbox.mark_dead(ids, head.claim, reason)
             stats.dead += len(ids)
             stats.errors.append(reason)
 

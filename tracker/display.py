@@ -13,15 +13,27 @@ from datetime import datetime, timedelta, tzinfo
 from tracker.models import Precision, TimeSpec
 
 _DAY = timedelta(days=1)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls (ANSI escapes), bidi embeddings, overrides and isolates (U+202A-202E,
+# U+2066-2069, the marks U+200E/200F/061C), zero-width characters (U+200B-200D, U+2060,
+# U+FEFF), line and paragraph separators (U+2028/2029) and interlinear annotation marks.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def plain(text: str | None) -> str:
-    """A source's text made safe for a terminal: control characters (ANSI escape
-    sequences included) become visible escapes, never commands."""
+    """A source's text made safe for every channel: control characters (ANSI escape
+    sequences included), bidi overrides and zero-width characters become visible escapes,
+    never commands or hidden reordering, and a value never spans lines. Every renderer
+    (terminal, console file, Telegram, email, bot) passes source values through here."""
     if text is None:
         return "-"
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", " "))
+    return _CONTROL.sub(_visible, text.replace("\n", " "))
 
 
 def _part_of_month(spec: TimeSpec) -> str:

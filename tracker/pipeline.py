@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,9 @@ from tracker.matching import claim_alert_blocker, claim_may_create, renames
 from tracker.models import Change, Decides, EventSnapshot, FetchOutcome, RawDocument
 from tracker.policy import AlertPolicy
 from tracker.sources.base import Source
+from tracker.sources.bounded import check_count
 from tracker.store.repo import Store
-from tracker.store.run import Plan, RunResult, SourceRun
+from tracker.store.run import Known, Plan, RunResult, SourceRun
 
 if TYPE_CHECKING:
     from tracker.sources.http import Http
@@ -29,15 +31,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# What each guarded field of a snapshot looks like when the source gave it. A value of the
+# wrong type is read as absent by the parsers (never as a status or a date), so renamed
+# and retyped fields both show here as a field that vanished.
+_PRESENT: dict[str, Callable[[EventSnapshot], bool]] = {
+    "date": lambda s: s.when.t0 is not None,
+    "status": lambda s: s.status is not None,
+    "vehicle": lambda s: s.vehicle is not None,
+    "provider": lambda s: s.provider is not None,
+    "site": lambda s: s.site is not None,
+    "window": lambda s: s.window_start is not None,
+}
+
+
 @dataclass(frozen=True)
 class DropGuard:
-    """Reject a fetch whose item count fell suspiciously (a half-rendered page, a
-    filter gone wrong) rather than report everything missing as dropped. After
-    ``confirmations`` such fetches in a row the new count is believed."""
+    """Reject a fetch that looks broken rather than report what it lost as news.
+
+    Two checks, both before anything is written: the item count fell suspiciously (a
+    half-rendered page, a filter gone wrong; after ``confirmations`` such fetches in a
+    row the new count is believed), or the schema drifted: a field the stored view had
+    for an event is gone from most of the events listed again (a renamed ``net``, a
+    ``status`` sent as a number). Drift is never believed by repetition: the source's
+    mapping has to be fixed, and until then nothing it says is alerted."""
 
     min_items_ratio: float = 0.5
     min_items_baseline: int = 8
     confirmations: int = 3
+    drift_ratio: float = 0.5  # more than this share of the events that had a field lost it
+    drift_min_items: int = 3
 
     def suspicious(self, count: int, last_ok_count: int | None, streak: int) -> bool:
         if not last_ok_count or last_ok_count < self.min_items_baseline:
@@ -45,6 +67,19 @@ class DropGuard:
         if count >= last_ok_count * self.min_items_ratio:
             return False
         return streak + 1 < self.confirmations
+
+    def drifted(self, items: list[EventSnapshot], known: dict[str, Known]) -> str | None:
+        """Why this fetch looks like schema drift, or None. Compared per event with the
+        last stored view of the same identity, so one launch going TBD is news and all of
+        them going TBD at once is a broken feed."""
+        pairs = [(known[s.source_ref].view, s) for s in items if s.source_ref in known]
+        problems = []
+        for name, present in _PRESENT.items():
+            had = [new for old, new in pairs if old is not None and present(old)]
+            lost = sum(1 for new in had if not present(new))
+            if len(had) >= self.drift_min_items and lost > len(had) * self.drift_ratio:
+                problems.append(f"field {name} missing in {lost} of {len(had)} items; last good fetch had it")
+        return "schema drift: " + "; ".join(problems) if problems else None
 
 
 def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGuard) -> RunResult:
@@ -60,20 +95,26 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         log.exception("source %s: the parser failed on %s", run.source_name, doc.url or "a document")
         error = f"parser failed: {type(exc).__name__}: {exc}"
         return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=error)
-    count = len(parsed.items)
+    items = _unique(parsed.items)
+    count = len(items)
     if count == 0 and not parsed.entries:
         return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")
+    try:
+        check_count(count, doc.url or "the document")
+    except ParseError as exc:
+        return run.finish(FetchOutcome.PARSE_ERROR, items=count, http_status=doc.status, error=str(exc))
     state = run.state
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
         message = f"{count} events where the last good fetch had {state.last_ok_count}"
         return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
     known = run.known()
+    if (drift := guard.drifted(items, known)) is not None:
+        log.error("source %s: %s", run.source_name, drift)
+        return run.finish(FetchOutcome.PARSE_ERROR, items=count, http_status=doc.status, error=drift)
     if parsed.complete and not state.baseline:
-        _follow_renames(run, parsed.items)
+        _follow_renames(run, items)
     seen: set[str] = set()
-    for snap in parsed.items:
-        if snap.source_ref in seen:
-            continue
+    for snap in items:
         seen.add(snap.source_ref)
         mine = known.get(snap.source_ref)
         own = mine.view if mine else None
@@ -96,6 +137,15 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
             if item.listed and ref not in seen:
                 run.drop(ref, None if state.baseline else _departure(item.view, run.observed_at))
     return run.finish(FetchOutcome.OK, items=count, http_status=doc.status, **etag)
+
+
+def _unique(items: list[EventSnapshot]) -> list[EventSnapshot]:
+    """The first snapshot of each identity: an event listed twice (on two pages of a
+    paginated list) counts once, so it cannot inflate the last good count."""
+    first: dict[str, EventSnapshot] = {}
+    for snap in items:
+        first.setdefault(snap.source_ref, snap)
+    return list(first.values())
 
 
 def _follow_renames(run: SourceRun, items: list[EventSnapshot]) -> None:
@@ -155,30 +205,41 @@ def poll(
     gone = store.disabled_reason(source.name, configured)
     if gone:  # nothing is fetched or recorded until the configured URL changes
         return RunResult(FetchOutcome.HTTP_ERROR, error=f"disabled: {gone}")
+    etag, last_modified, moved_url = store.fetch_hints(source.name, configured)
+    source.url = moved_url or configured
+    failure: SourceError | None = None
+    try:  # the network is waited on before the run's transaction opens, never inside it
+        with http.deadline() if http is not None else nullcontext():  # (a source that fetches nothing)
+            doc = source.fetch(http, etag=etag, last_modified=last_modified)
+    except SourceError as exc:
+        failure = exc
+    finally:
+        source.url = configured
     with store.source_run(
         source.name, source.kind, configured, observed_at, policy=policy, trust=source.trust
     ) as run:
-        source.url = run.state.moved_url or configured
-        try:
-            doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
-        except SourceError as exc:
-            log.info("source %s: %s", source.name, exc)
-            if exc.status == 410:
-                run.disable(
-                    f"{source.url} answered 410 Gone; change or remove this source's url in the configuration"
-                )
-                log.error(
-                    "source %s is gone (HTTP 410) and will not be polled until its url changes", source.name
-                )
-            return run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
-        finally:
-            source.url = configured
-        if doc.moved_to and doc.moved_to != run.state.moved_url:
-            run.moved(doc.moved_to)
-            log.warning("source %s moved permanently to %s; update its url in the configuration", source.name,
-                        doc.moved_to)  # fmt: skip
-        result = ingest(run, source, doc, guard)
+        if failure is not None:
+            result = _failed(run, source, failure)
+        else:
+            if doc.moved_to and doc.moved_to != run.state.moved_url:
+                run.moved(doc.moved_to)
+                log.warning("source %s moved permanently to %s; update its url in the configuration",
+                            source.name, doc.moved_to)  # fmt: skip
+            result = ingest(run, source, doc, guard)
     _log_result(source.name, result)
+    return result
+
+
+def _failed(run: SourceRun, source: Source[Any], exc: SourceError) -> RunResult:
+    """Record a fetch that failed; a Retry-After rides on the result so the scheduler can defer."""
+    log.info("source %s: %s", source.name, exc)
+    if exc.status == 410:
+        run.disable(
+            f"{source.url} answered 410 Gone; change or remove this source's url in the configuration"
+        )
+        log.error("source %s is gone (HTTP 410) and will not be polled until its url changes", source.name)
+    result = run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
+    result.retry_after = exc.retry_after
     return result
 
 
@@ -191,7 +252,10 @@ def stamp_of(path: Path) -> datetime:
     if not match:
         raise UserError(f"{path.name}: no UTC time in the file name (expected YYYY-MM-DDTHHMM[SS]Z)")
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError as exc:
+        raise UserError(f"{path.name}: {match[0]} is not a real time ({exc})") from None
 
 
 def recorded_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -211,13 +275,17 @@ def replay(
     paths: Iterable[Path],
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
+    max_bytes: int = 20_000_000,
 ) -> Iterator[tuple[Path, RunResult]]:
-    """Apply recorded files as if each had been fetched at the time in its name."""
+    """Apply recorded files as if each had been fetched at the time in its name; a file
+    over ``max_bytes`` (``[http] max_bytes``, as for a fetch) is refused unread."""
     guard = guard or DropGuard()
     files = list(recorded_files(paths))
     stamps = [(stamp_of(path), path) for path in files]
     for observed_at, path in stamps:
-        doc = RawDocument(path.read_bytes(), observed_at, url=path.resolve().as_uri(), status=200)
+        too_big = path.stat().st_size > max_bytes
+        body = b"" if too_big else path.read_bytes()  # never read whole what would be refused
+        doc = RawDocument(body, observed_at, url=path.resolve().as_uri(), status=200)
         with store.source_run(
             source.name,
             source.kind,
@@ -227,7 +295,11 @@ def replay(
             policy=policy,
             trust=source.trust,
         ) as run:
-            result = ingest(run, source, doc, guard)
+            if too_big:
+                error = f"{path.name} is larger than max_bytes = {max_bytes}; not read"
+                result = run.finish(FetchOutcome.PARSE_ERROR, error=error)
+            else:
+                result = ingest(run, source, doc, guard)
         yield path, result
 
 

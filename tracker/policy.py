@@ -39,7 +39,10 @@ def parse_duration(text: str | float | int) -> timedelta:
     if not match:
         raise UserError(f"{text!r} is not a duration (use e.g. 30s, 15m, 24h, 2d)")
     amount, unit = float(match.group(1)), (match.group(2) or "m").lower()
-    return timedelta(seconds=amount * _UNITS[unit])
+    try:
+        return timedelta(seconds=amount * _UNITS[unit])
+    except OverflowError:
+        raise UserError(f"{text!r} is longer than any duration the tracker can count") from None
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ LABELS: dict[str, str] = {
 
 
 def normalise_status(value: Any) -> str | None:
-    """A status word from a string or an LL2 status object; unknown text kept lower-cased."""
-    if value is None:
+    """A status word from a string or an LL2 status object; unknown text kept lower-cased.
+    Any other type (a number, a list) is no status: a retyped field is never read as news."""
+    if value is None or not isinstance(value, str | dict):
         return None
     if isinstance(value, dict):
         for key in ("abbrev", "name"):

@@ -269,3 +269,51 @@ def test_hour_precision_values_are_shown_as_recorded(cli, tmp_path):
     )  # fmt: skip
     history = cli("--tz", "UTC", "history", "Starlink Group 10-1").output
     assert "2030-02-01 ~13:30 UTC" in history and history.count("~13:00") == 1, history
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("history", "99999999999999999999"), "no event #99999999999999999999"),
+        (("changes", "--since", "99999999999d"), "reaches back before the year 1"),
+        (("upcoming", "--days", "99999999999"), None),  # a century or more is simply everything
+    ],
+)
+def test_huge_numbers_are_user_errors_not_internal_ones(cli, args, expected):
+    result = cli(*args)
+    assert result.exit_code == (2 if expected else 0), result.output
+    assert "internal error" not in result.output
+    if expected:
+        assert expected in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@db.example:abc/tracker",
+        "postgresql://u@[::1/tracker",
+        "postgresql://u@[::1]:99999999/x",
+    ],
+)
+def test_a_malformed_database_url_is_one_line_and_exit_2(cli, monkeypatch, url):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    result = cli("status")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: invalid database URL (expected sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE)"
+    ]
+
+
+def test_a_toml_nesting_bomb_is_a_configuration_error(cli, tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.toml"
+    bomb.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    monkeypatch.setenv("TRACKER_CONFIG", str(bomb))
+    result = cli("status")
+    assert result.exit_code == 2 and "nested too deeply" in result.output
+
+
+def test_a_replay_file_named_with_an_impossible_date_is_a_user_error(cli, tmp_path):
+    path = tmp_path / "ll2-2026-13-45T1200Z.json"
+    path.write_text("{}")
+    result = cli("replay", "ll2-launches", str(path))
+    assert result.exit_code == 2 and "is not a real time" in result.output

@@ -12,35 +12,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import apply, delivered_ids, snap
-from tracker.follows import parse_filter
-from tracker.models import ChannelKind, EventKind, Precision
+from tests.helpers import delivered_ids, seed_slips
+from tracker.models import ChannelKind
 from tracker.store.repo import Store
-from tracker.timespec import span
-
-NOW = datetime.now(UTC).replace(second=0, microsecond=0)
-T0 = NOW + timedelta(days=30)
 
 
 def seed(url: str, sink: Path, events: int) -> int:
-    """``events`` launches, each slipped once: one alert per launch for a console file."""
-    store = Store.open(url)
-    store.subscriptions.add("watcher", "UTC", [(ChannelKind.CONSOLE, str(sink))], {})
-    store.subscriptions.follow("watcher", parse_filter(["all"]))
-    items = [snap(f"l{n}", span(T0 + timedelta(hours=n), Precision.MINUTE), title=f"Launch {n}",
-                  kind=EventKind.LAUNCH, type_="launch") for n in range(events)]  # fmt: skip
-    apply(store, items, NOW - timedelta(hours=2))
-    moved = [snap(s.source_ref, span(s.when.earliest + timedelta(days=1), Precision.MINUTE), title=s.title,
-                  kind=EventKind.LAUNCH, type_="launch") for s in items]  # fmt: skip
-    apply(store, moved, NOW - timedelta(hours=1))
-    total = store.outbox.counts()["pending"]
-    store.close()
-    return total
+    return seed_slips(url, [(ChannelKind.CONSOLE, str(sink))], events)
 
 
 def deliver(url: str, config: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:

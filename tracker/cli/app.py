@@ -57,6 +57,9 @@ class App:
 
             self._config = load_config(self.config_path)
             from tracker.logs import setup_logging
+            from tracker.sources.bounded import configure
+
+            configure(self._config.http.max_depth, self._config.http.max_items)
 
             # Commands print their own results; log lines are for -v and the daemon.
             setup_logging("DEBUG" if self.verbose else "ERROR")

@@ -65,7 +65,8 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     kinds: Counter[str] = Counter()
     files = 0
     policy = app.config.alerts.policy()
-    for path, result in replay_files(app.store, source, paths, _guard(scfg, DropGuard), policy):
+    guard = _guard(scfg, DropGuard)
+    for path, result in replay_files(app.store, source, paths, guard, policy, app.config.http.max_bytes):
         files += 1
         outcomes[result.outcome.value] += 1
         kinds.update(c.kind.value for c in result.changes)

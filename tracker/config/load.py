@@ -72,6 +72,8 @@ def _read_toml(file: Path, named_by: str | None) -> dict[str, Any]:
         raise ConfigError([f"config file is not valid UTF-8 (byte {exc.start})"], where) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"TOML syntax error: {exc}"], where) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ConfigError(["TOML nested too deeply to read"], where) from None
 
 
 def _validate(

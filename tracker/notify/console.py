@@ -3,6 +3,13 @@
 A file sink can confirm after a crash whether an alert was already written (each
 block ends with a footer naming its deliveries), which makes delivery exactly-once
 even when the dispatcher dies between writing and recording.
+
+Only the last line of a block (the line before the blank line that ends it) is a
+footer. A source value never contains a newline (``plain``), so the most it can do is
+fill a line of its own inside a block, never the last one: a scraped title reading
+``-- alerts 5 --`` forges nothing. Writes are checked for length (a short write on a
+full disk is finished or reported, never taken as done), and a block left torn by a
+crash is closed before the next one, so it cannot swallow that one's footer.
 """
 
 from __future__ import annotations
@@ -19,7 +26,33 @@ from tracker.notify.base import Channel
 from tracker.notify.render import Alert, render_text
 
 STDOUT = "-"
-_FOOTER = re.compile(r"^-- alerts ([\d ]+) --$", re.MULTILINE)
+_FOOTER = re.compile(r"-- alerts ([\d ]+) --")
+
+
+def written_ids(text: str) -> list[int]:
+    """The delivery ids named by the footers of ``text`` (a console file), in order."""
+    ids: list[int] = []
+    for block in text.split("\n\n"):
+        last = block.strip("\n").rpartition("\n")[2]
+        if match := _FOOTER.fullmatch(last):
+            ids.extend(int(i) for i in match[1].split())
+    return ids
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is out (it may write less, e.g. on a full disk)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(28, "nothing written (disk full?)")
+        view = view[written:]
+
+
+def _torn(fd: int) -> bool:
+    """Whether the file does not end where a block ends (a write cut short by a crash)."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 2, max(0, size - 2)) != b"\n\n"[-min(size, 2) :]
 
 
 if TYPE_CHECKING:
@@ -50,9 +83,12 @@ class ConsoleChannel(Channel):
         try:
             path = Path(address).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(fd, block.encode("utf-8"))  # one append: never interleaved
+                data = block.encode("utf-8")
+                if _torn(fd):
+                    data = b"\n\n" + data
+                _write_all(fd, data)  # one append (appends do not interleave), finished if short
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -74,5 +110,4 @@ class ConsoleChannel(Channel):
             return set()
         except OSError:
             return None
-        written = {int(i) for match in _FOOTER.findall(text) for i in match.split()}
-        return written & set(delivery_ids)
+        return set(written_ids(text)) & set(delivery_ids)

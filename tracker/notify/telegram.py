@@ -118,6 +118,11 @@ class RateLimiter:
                 ready = max(ready, times[-count] + window)
         return max(0.0, ready - now)
 
+    def ready_in(self, chat: int) -> float:
+        """``delay`` under the lock, for callers outside the limiter."""
+        with self._lock:
+            return self.delay(chat)
+
     def acquire(self, chat: int) -> None:
         with self._lock:
             while (wait := self.delay(chat)) > 0:
@@ -276,6 +281,14 @@ class TelegramChannel(Channel):
 
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         return None  # Telegram cannot say whether an earlier send went out
+
+    def ready_in(self, address: str) -> float:
+        """Seconds before the pacing lets a message to ``address`` go: the dispatcher waits
+        them out itself, renewing its lease, so that no send sits in the limiter past it."""
+        try:
+            return self.limiter.ready_in(int(address))
+        except ValueError:
+            return 0.0
 
     def send(self, alert: Alert, address: str) -> SendResult:
         try:

@@ -65,6 +65,7 @@ class Daemon:
             HttpSettings.from_section(cfg.http),
             stop=self.stopping,
         )
+        self._deferred: dict[str, datetime] = {}  # source -> not before (its Retry-After)
         self.dispatcher = Dispatcher.from_config(
             cfg, store, channels, worker=self.instance, stop=self.stopping
         )
@@ -117,11 +118,14 @@ class Daemon:
         due = next_poll(stats.last_poll, stats.polls_last_hour, events, now, cadence, self._reminder_leads())
         if stats.failures_in_row and stats.last_poll is not None:
             due = max(due, stats.last_poll + backoff(stats.failures_in_row, cadence.far))
+        due = max(due, self._deferred.get(scfg.name, due))
         if due > now:
             return f"not due; next poll in {format_duration(due - now).lstrip('+')}"
         source = build_source(scfg.kind, scfg.name, scfg.url, scfg.options, scfg.trust)
         guard = DropGuard(scfg.min_items_ratio, scfg.min_items_baseline)
         result = poll(self.store, source, self.http, guard, self.cfg.alerts.policy())
+        if result.retry_after:  # the source asked for a pause longer than a fetch may wait
+            self._deferred[scfg.name] = now + timedelta(seconds=result.retry_after)
         if not result.outcome.healthy:
             # Said once when a source starts failing, and once when it recovers.
             if stats.failures_in_row == 0:

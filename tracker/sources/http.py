@@ -1,13 +1,24 @@
 """The one HTTP layer every source fetches through: honest User-Agent, timeouts,
-a cap on response size, conditional requests, and retries that honour Retry-After."""
+a cap on response size, conditional requests, and retries that honour Retry-After.
+
+Every fetch has one wall-clock deadline (``deadline_seconds``, by default three times
+``timeout_seconds``) covering robots.txt, connecting, headers, body, redirects, retries
+and the extra pages of a paginated source. It is enforced while a read blocks, not
+between chunks: a timer shuts down the fetch's sockets when it passes, so a server
+that drips one byte a second cannot stretch it. A Retry-After that does not fit in
+what is left of the deadline is not slept: the fetch fails with it, and the source is
+deferred by the scheduler.
+"""
 
 from __future__ import annotations
 
 import random
+import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,6 +27,9 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from tracker import USER_AGENT
 from tracker.errors import Interrupted, SourceError
@@ -32,11 +46,107 @@ class HttpSettings:
     max_wait_seconds: float = 120.0
     host_interval_seconds: float = 1.0  # at least this long between two requests to one host
     respect_robots: bool = True
+    deadline_seconds: float | None = None  # one fetch, everything included; None: 3 × timeout
+    max_redirects: int = 10
+
+    @property
+    def deadline(self) -> float:
+        return self.deadline_seconds if self.deadline_seconds is not None else 3 * self.timeout_seconds
 
     @classmethod
     def from_section(cls, section: Any) -> HttpSettings:
-        """From the ``[http]`` section of the configuration (its keys are a subset of these)."""
-        return cls(**section.model_dump())
+        """From the ``[http]`` section of the configuration (its keys are a subset of these, but for
+        the parse limits, which ``tracker.sources.bounded`` keeps)."""
+        return cls(**section.model_dump(exclude={"max_depth", "max_items"}))
+
+
+class _Fetch:
+    """The deadline of one fetch and the sockets it uses; past the deadline they are shut
+    down, which ends any read or write blocked on them at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self.expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut(sock)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_current = threading.local()  # .fetch: the _Fetch this thread is running, if any
+
+
+def _watch(conn: HTTPConnection) -> None:
+    fetch: _Fetch | None = getattr(_current, "fetch", None)
+    if fetch is not None:
+        fetch.watch(conn.sock)
+
+
+class _WatchedHTTP(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self)  # a kept-alive connection joins the fetch that reuses it
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPS(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTP
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPS
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """An adapter whose connections report their sockets to the running fetch."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 class HostPacer:
@@ -116,6 +226,10 @@ def network_reason(exc: requests.RequestException, settings: HttpSettings) -> st
     text = str(exc)
     if isinstance(exc, requests.Timeout):
         return f"no answer within {settings.timeout_seconds:g} s"
+    if isinstance(exc, requests.TooManyRedirects):
+        return f"more than {settings.max_redirects} redirects (a redirect loop?)"
+    if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.MissingSchema):
+        return "redirected to a URL that is not http or https"
     if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
         return "host name does not resolve (no network or DNS?)"
     if "Connection refused" in text:
@@ -144,6 +258,9 @@ class Http:
         self._session = requests.Session()
         self._session.headers["User-Agent"] = self.settings.user_agent
         self._session.headers["Accept-Encoding"] = "gzip, deflate"
+        self._session.max_redirects = self.settings.max_redirects
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, _WatchedAdapter())
         self._pacer = HostPacer(self.settings.host_interval_seconds, sleep)
         self._robots = Robots(self._fetch_text, self.settings.user_agent)
         self._kept: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
@@ -162,7 +279,7 @@ class Http:
 
     def _fetch_text(self, url: str) -> tuple[int, str]:
         self._pacer.wait(url)
-        response = self._session.get(url, timeout=self.settings.timeout_seconds)
+        response = self._session.get(url, timeout=self._timeout())
         return response.status_code, response.text[:500_000]
 
     def close(self) -> None:
@@ -185,6 +302,35 @@ class Http:
         while len(self._kept) > self.keep_pages:
             self._kept.popitem(last=False)
 
+    @contextmanager
+    def deadline(self, seconds: float | None = None) -> Iterator[_Fetch]:
+        """One deadline for everything fetched inside (a source's pages, robots.txt...).
+        Nested calls share the outer deadline."""
+        outer: _Fetch | None = getattr(_current, "fetch", None)
+        if outer is not None:
+            yield outer
+            return
+        fetch = _Fetch(seconds if seconds is not None else self.settings.deadline)
+        _current.fetch = fetch
+        try:
+            yield fetch
+        finally:
+            _current.fetch = None
+            fetch.close()
+
+    def _timeout(self) -> float:
+        """The socket timeout: the configured one, or what is left of the deadline if less."""
+        fetch: _Fetch | None = getattr(_current, "fetch", None)
+        left = fetch.remaining() if fetch is not None else self.settings.timeout_seconds
+        return max(0.05, min(self.settings.timeout_seconds, left))
+
+    def _overdue(self, url: str) -> SourceError:
+        fetch: _Fetch | None = getattr(_current, "fetch", None)
+        seconds = fetch.seconds if fetch is not None else self.settings.deadline
+        return SourceError(
+            f"{url}: no complete answer within {seconds:g} s (the fetch's deadline)", "network_error"
+        )
+
     def get(
         self,
         url: str,
@@ -194,9 +340,26 @@ class Http:
         last_modified: str | None = None,
         accept: str = "*/*",
     ) -> RawDocument:
-        """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError."""
+        """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError.
+        Within the running fetch's deadline, or one of its own."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise SourceError(f"{url}: only http and https URLs are fetched", "http_error", permanent=True)
+        with self.deadline() as fetch:
+            try:
+                return self._get(url, params, etag, last_modified, accept)
+            except (SourceError, requests.RequestException, OSError):
+                if fetch.expired or fetch.remaining() <= 0:
+                    raise self._overdue(url) from None
+                raise
+
+    def _get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+    ) -> RawDocument:
         if self.settings.respect_robots and not self._robots.allowed(url):
             raise SourceError(
                 f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
@@ -218,14 +381,18 @@ class Http:
                     raise
                 attempt += 1
                 backoff = self.settings.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
-                self._sleep(min(self.settings.max_wait_seconds, wait if wait is not None else backoff))
+                pause = wait if wait is not None else backoff
+                fetch: _Fetch = _current.fetch
+                if pause > min(self.settings.max_wait_seconds, fetch.remaining() - 1):
+                    raise  # not slept: the source is deferred instead (``retry_after``)
+                self._sleep(pause)
 
     def _get_once(self, url: str, params: Mapping[str, Any] | None, headers: dict[str, str]) -> RawDocument:
         self._pacer.wait(url)
         observed_at = datetime.now(UTC)
         try:
             response = self._session.get(
-                url, params=params, headers=headers, timeout=self.settings.timeout_seconds, stream=True
+                url, params=params, headers=headers, timeout=self._timeout(), stream=True
             )
         except requests.RequestException as exc:
             raise SourceError(
@@ -245,15 +412,9 @@ class Http:
                     retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                 )
             body = bytearray()
-            deadline = time.monotonic() + self.settings.timeout_seconds * 3
             try:
-                for chunk in response.iter_content(64 * 1024):
+                for chunk in response.iter_content(64 * 1024):  # a blocked read ends at the deadline
                     body.extend(chunk)
-                    if time.monotonic() > deadline:  # a server that trickles bytes forever
-                        raise SourceError(
-                            f"{url} sent its answer too slowly (over {self.settings.timeout_seconds * 3:g} s)",
-                            "network_error",
-                        )
                     if len(body) > self.settings.max_bytes:
                         raise SourceError(
                             f"response from {url} is larger than {self.settings.max_bytes} bytes",
@@ -263,6 +424,8 @@ class Http:
                         )
             except requests.RequestException as exc:
                 raise SourceError(f"connection broke while reading {url}: {exc}", "network_error") from exc
+            if _current.fetch.expired:  # the deadline cut the body short: never a document
+                raise self._overdue(url)
             return RawDocument(
                 bytes(body),
                 observed_at,

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, Precision, RawDocument, TimeSpec
 from tracker.sources.base import Source
-from tracker.sources.ll2 import load_json
+from tracker.sources.bounded import load_json
 from tracker.status import normalise_status
 from tracker.timespec import from_ll2, ll2_precision, parse_iso, span
 from tracker.timetext import parse_text, strip_citations

@@ -7,7 +7,6 @@ provider/vehicle as nested objects or flattened strings.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, RawDocument
 from tracker.sources.base import Source
+from tracker.sources.bounded import load_json
 from tracker.status import normalise_status
 from tracker.timespec import from_ll2, parse_iso
 
@@ -36,19 +36,6 @@ class LL2Options(BaseModel):
     )
 
 
-def load_json(body: bytes, what: str) -> Any:
-    """Decode a JSON document, telling a truncated body from an HTML error page."""
-    text = body.lstrip()
-    if not text:
-        raise ParseError(f"empty {what} document")
-    if text[:1] == b"<":
-        raise ParseError(f"{what} returned HTML, not JSON (an error or block page?)")
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{what} returned invalid or truncated JSON: {exc}") from exc
-
-
 def _name(value: Any, *keys: str) -> str | None:
     """A display name from a string, or from the first present key of an object."""
     if value is None:
@@ -61,6 +48,12 @@ def _name(value: Any, *keys: str) -> str | None:
             if isinstance(found, str) and found.strip():
                 return found.strip()
     return None
+
+
+def _text(value: Any) -> str | None:
+    """A string field, or None for any other type: a retyped date is no date (the pipeline's
+    drift check then sees the field vanish from every item, rather than a move)."""
+    return value if isinstance(value, str) else None
 
 
 def _instant(value: Any) -> Any:
@@ -102,7 +95,11 @@ class _LL2Source(Source[LL2Options]):
         extra: list[bytes] = []
         page = load_json(first.body, self.what)
         next_url = page.get("next") if isinstance(page, dict) else None
+        visited = {first.url, self.url}
         while next_url and len(extra) + 1 < opts.max_pages:
+            if str(next_url) in visited:  # a pagination loop: the pages read so far are the list
+                break
+            visited.add(str(next_url))
             more = http.get(str(next_url), accept="application/json")
             extra.append(more.body)
             following = load_json(more.body, self.what)
@@ -192,7 +189,7 @@ def launch_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | 
         kind=EventKind.LAUNCH,
         title=name,
         when=from_ll2(
-            item.get("net"),
+            _text(item.get("net")),
             item.get("net_precision"),
             tbddate=item.get("tbddate"),
             tbdtime=item.get("tbdtime"),
@@ -226,7 +223,7 @@ def event_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | N
         source_ref=str(ident),
         kind=EventKind.EVENT,
         title=name,
-        when=from_ll2(item.get("date"), item.get("date_precision")),
+        when=from_ll2(_text(item.get("date")), item.get("date_precision")),
         status=None,
         type=event_type.lower() if event_type else None,
         provider=_name(first_launch.get("launch_service_provider")),

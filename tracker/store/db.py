@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from tracker.errors import StoreError
+from tracker.errors import StoreError, UserError
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens one transaction (``Store._session``); what the store's helpers are given."""
@@ -51,8 +52,10 @@ def make_engine(url: str) -> Engine:
     expected = "expected sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
     try:
         parsed = make_url(url)
-    except ArgumentError:  # the URL is not echoed: it may hold a password
-        raise StoreError(f"invalid database URL ({expected})") from None
+        if parsed.port is not None and not 0 < parsed.port < 65536:  # a non-number fails here too
+            raise ValueError("port out of range")
+    except (ArgumentError, ValueError):  # the URL is not echoed: it may hold a password
+        raise UserError(f"invalid database URL ({expected})") from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(f"unsupported database {backend!r} in the database URL ({expected})")
@@ -90,16 +93,42 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+def _migration_engine(engine: Engine) -> Engine:
+    """The engine migrations run on. For SQLite, one whose transactions really begin
+    (``BEGIN IMMEDIATE``): Python's sqlite3 otherwise commits each CREATE TABLE on its
+    own, so a first run killed half-way left a schema neither empty nor complete. Now
+    all migrations are one transaction, which also holds the write lock, so two first
+    runs at once take turns instead of both creating tables."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    migrating = create_engine(engine.url, connect_args={"timeout": 30}, poolclass=NullPool)
+
+    @event.listens_for(migrating, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None  # we say when a transaction begins
+
+    @event.listens_for(migrating, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with Alembic."""
+    """Bring the schema to ``revision`` with Alembic, all of it or none of it."""
     from alembic import command
 
+    migrating = _migration_engine(engine)
     try:
-        command.upgrade(alembic_config(engine), revision)
+        command.upgrade(alembic_config(migrating), revision)
     except OperationalError as exc:
         raise StoreError(f"cannot reach the database: {exc.orig}") from exc
     except DBAPIError as exc:
         raise StoreError(f"cannot use the database: {exc.orig}") from exc
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,9 +1,15 @@
 """The outbox: delivery rows created with their changes, claimed by dispatchers with
-row locks, and moved through pending → sending → sent / retry / dead."""
+row locks, and moved through pending → sending → sent / retry / dead.
+
+Claims are fenced: each claim writes a fresh token into ``claimed_by`` and every later
+write about those rows (renew, sent, retry, dead, release) names that token in its
+WHERE clause, so a dispatcher whose lease ran out and whose rows were taken over
+cannot settle (or, checking ``renew`` before it sends, send) them again."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +54,12 @@ class Claimed:
     lead_seconds: int | None
     observed_at: datetime
     attempts: int
+    claim: str = ""  # the claim token written in ``claimed_by``; every later write checks it
+
+
+def claim_token(worker: str) -> str:
+    """A token unique to one claim by ``worker`` (fits ``claimed_by``'s 100 characters)."""
+    return f"{worker[:80]}/{uuid.uuid4().hex[:12]}"
 
 
 def enqueue_for_changes(
@@ -251,9 +263,11 @@ class Outbox:
         self, worker: str, now: datetime, lease: timedelta, kinds: set[str], limit: int = 100
     ) -> list[Claimed]:
         """Claim due deliveries (plus not-yet-due ones of the same event and channel, so
-        that they can be coalesced). Rows locked by another dispatcher are skipped."""
+        that they can be coalesced). Rows locked by another dispatcher are skipped.
+        The rows carry a fresh claim token (``Claimed.claim``) that later writes must name."""
         if not kinds:
             return []
+        token = claim_token(worker)
         kind_values = [str(k) for k in kinds]
         with self._session() as s:
             free = or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)
@@ -295,7 +309,7 @@ class Outbox:
                 .where(DeliveryRow.id.in_(ids), DeliveryRow.state.in_(CLAIMABLE), free)
                 .values(
                     state=DeliveryState.SENDING.value,
-                    claimed_by=worker,
+                    claimed_by=token,
                     claimed_until=now + lease,
                     attempts=DeliveryRow.attempts + 1,
                 )
@@ -306,7 +320,7 @@ class Outbox:
                 select(DeliveryRow, ChannelRow, SubscriberRow)
                 .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
                 .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == token)
                 .order_by(
                     DeliveryRow.channel_id, DeliveryRow.event_id, DeliveryRow.observed_at, DeliveryRow.id
                 )
@@ -326,30 +340,69 @@ class Outbox:
                     lead_seconds=d.lead_seconds,
                     observed_at=d.observed_at,
                     attempts=d.attempts,
+                    claim=token,
                 )
                 for d, c, sub in rows
             ]
 
-    def _mark(self, ids: list[int], worker: str, **values: Any) -> int:
+    def renew(self, ids: list[int], claim: str, until: datetime) -> set[int]:
+        """Extend the lease of the rows still held under ``claim``; the ids that are.
+        The check and the extension are one UPDATE, so a row taken over is never renewed."""
+        if not ids:
+            return set()
+        with self._session() as s:
+            s.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(ids),
+                    DeliveryRow.claimed_by == claim,
+                    DeliveryRow.state == DeliveryState.SENDING.value,
+                )
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            held = s.scalars(
+                select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == claim)
+            )
+            return set(held)
+
+    def _mark(self, ids: list[int], claim: str, **values: Any) -> int:
+        """Settle rows still held under ``claim`` (state ``sending``); the number settled."""
         with self._session() as s:
             result = s.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == worker)
+                .where(
+                    DeliveryRow.id.in_(ids),
+                    DeliveryRow.claimed_by == claim,
+                    DeliveryRow.state == DeliveryState.SENDING.value,
+                )
                 .values(claimed_by=None, claimed_until=None, **values)
                 .execution_options(synchronize_session=False)
             )
             return rowcount(result)
 
-    def mark_sent(self, ids: list[int], worker: str, message_id: str, now: datetime) -> int:
+    def mark_sent(self, ids: list[int], claim: str, message_id: str, now: datetime) -> int:
         return self._mark(
-            ids, worker, state=DeliveryState.SENT.value, message_id=message_id, sent_at=now, error=None
+            ids, claim, state=DeliveryState.SENT.value, message_id=message_id, sent_at=now, error=None
         )
 
-    def mark_retry(self, ids: list[int], worker: str, at: datetime, error: str) -> int:
-        return self._mark(ids, worker, state=DeliveryState.RETRY.value, due_at=at, error=error)
+    def mark_retry(self, ids: list[int], claim: str, at: datetime, error: str) -> int:
+        return self._mark(ids, claim, state=DeliveryState.RETRY.value, due_at=at, error=error)
 
-    def mark_dead(self, ids: list[int], worker: str, error: str) -> int:
-        return self._mark(ids, worker, state=DeliveryState.DEAD.value, error=error)
+    def mark_dead(self, ids: list[int], claim: str, error: str) -> int:
+        return self._mark(ids, claim, state=DeliveryState.DEAD.value, error=error)
+
+    def release(self, ids: list[int], claim: str, at: datetime, note: str) -> int:
+        """Hand rows back unsent (shutdown, a channel paced beyond the lease): due again at
+        ``at``, and the claim's attempt is not counted."""
+        return self._mark(
+            ids,
+            claim,
+            state=DeliveryState.RETRY.value,
+            due_at=at,
+            error=note,
+            attempts=DeliveryRow.attempts - 1,
+        )
 
     def interrupted(self, now: datetime) -> list[Claimed]:
         """Rows left in ``sending`` by a dispatcher that died (its lease has run out)."""
@@ -377,12 +430,22 @@ class Outbox:
                     d.lead_seconds,
                     d.observed_at,
                     d.attempts,
+                    d.claimed_by or "",
                 )
                 for d, c, sub in rows
             ]
 
-    def resolve_interrupted(self, ids: list[int], *, sent: bool, now: datetime, note: str) -> int:
-        """Settle rows a dead dispatcher left: sent (the channel confirms it) or pending again."""
+    def resolve_interrupted(self, rows: list[Claimed], *, sent: bool, now: datetime, note: str) -> int:
+        """Settle rows a dead dispatcher left: sent (the channel confirms it) or pending again.
+        Only rows still under the claim seen and still past their lease are touched, so a
+        dispatcher that was merely slow and has renewed in the meantime keeps its rows."""
+        settled = 0
+        for claim in {r.claim for r in rows}:
+            ids = [r.id for r in rows if r.claim == claim]
+            settled += self._resolve(ids, claim, sent=sent, now=now, note=note)
+        return settled
+
+    def _resolve(self, ids: list[int], claim: str, *, sent: bool, now: datetime, note: str) -> int:
         with self._session() as s:
             values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
             if sent:
@@ -391,7 +454,12 @@ class Outbox:
                 values.update(state=DeliveryState.PENDING.value, due_at=now, error=note)
             result = s.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.SENDING.value)
+                .where(
+                    DeliveryRow.id.in_(ids),
+                    DeliveryRow.state == DeliveryState.SENDING.value,
+                    DeliveryRow.claimed_by == claim,
+                    DeliveryRow.claimed_until < now,
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )

@@ -35,7 +35,15 @@ from tracker.store.outbox import Outbox
 from tracker.store.run import SourceRun
 from tracker.store.service_state import ServiceState
 from tracker.store.subscriptions import Subscriptions
-from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
+from tracker.store.tables import (
+    MAX_ID,
+    ChangeRow,
+    EventRow,
+    FetchRunRow,
+    IdentityRow,
+    RevisionRow,
+    SourceRow,
+)
 from tracker.textmatch import has_phrase
 
 
@@ -122,6 +130,7 @@ class Store:
             EventRow.listed.is_(True), or_(EventRow.latest.is_(None), EventRow.latest > now)
         )
         if days is not None:
+            days = min(days, 36_500)  # beyond a century is everything, and timedelta has an end
             query = query.where(
                 or_(EventRow.earliest.is_(None), EventRow.earliest < now + timedelta(days=days))
             )
@@ -134,6 +143,8 @@ class Store:
             return [event_from(row) for row in s.scalars(query)]
 
     def event(self, event_id: int) -> EventRecord | None:
+        if not 0 < event_id <= MAX_ID:  # "#99999999999999999999" names no event (and fits no column)
+            return None
         with self._session() as s:
             row = s.get(EventRow, event_id)
             return event_from(row) if row else None
@@ -275,6 +286,16 @@ class Store:
             if row is None or row.url != configured_url:
                 return None
             return row.disabled_reason
+
+    def fetch_hints(self, source: str, configured_url: str) -> tuple[str | None, str | None, str | None]:
+        """(etag, last_modified, moved_url) for the next fetch, read before it (so no
+        transaction is open while the network is waited on)."""
+        with self._session() as s:
+            row = s.scalar(select(SourceRow).where(SourceRow.name == source))
+            if row is None:
+                return None, None, None
+            moved = row.moved_url if row.url == configured_url else None
+            return row.etag, row.last_modified, moved
 
     def last_ok(self, source: str) -> datetime | None:
         """When ``source`` last fetched good data."""

@@ -76,6 +76,7 @@ class RunResult:
     error: str | None = None
     baseline: bool = False
     deliveries: int = 0
+    retry_after: float | None = None  # seconds the source asked us to wait (Retry-After)
 
 
 class SourceRun:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import UserError
 from tracker.models import Channel, Follow, Subscriber
 from tracker.store.db import Sessions, rowcount
-from tracker.store.tables import ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
+from tracker.store.tables import MAX_ID, ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
 
 
 def load_subscribers(
@@ -151,6 +151,8 @@ class Subscriptions:
         with self._session() as s:
             row = _subscriber(s, name)
             query = delete(FollowRow).where(FollowRow.subscriber_id == row.id)
+            if follow_id is not None and not 0 < follow_id <= MAX_ID:
+                return 0  # no such follow (and no such integer in the database)
             if follow_id is not None:
                 query = query.where(FollowRow.id == follow_id)
             elif criteria is not None:

@@ -18,6 +18,9 @@ NAMING = {
 }
 
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT (and SQLite INTEGER) column holds: a larger one names nothing
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -22,6 +22,7 @@ def run() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            transactional_ddl=True,  # SQLite too: see tracker.store.db._migration_engine
         )
         with context.begin_transaction():
             context.run_migrations()
