@@ -148,31 +148,39 @@ def poll(
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
 ) -> RunResult:
-    """Fetch ``source`` now and apply what came back."""
+    """Fetch ``source`` now and apply what came back. The fetch happens before the
+    run's transaction opens, so no network wait ever holds the database's write lock."""
     guard = guard or DropGuard()
     observed_at = datetime.now(UTC)
     configured = source.url
-    gone = store.disabled_reason(source.name, configured)
-    if gone:  # nothing is fetched or recorded until the configured URL changes
-        return RunResult(FetchOutcome.HTTP_ERROR, error=f"disabled: {gone}")
+    hints = store.fetch_hints(source.name, configured)
+    if hints.disabled_reason:  # nothing is fetched or recorded until the configured URL changes
+        return RunResult(FetchOutcome.HTTP_ERROR, error=f"disabled: {hints.disabled_reason}")
+    source.url = hints.moved_url or configured
+    fetched_from = source.url
+    doc: RawDocument | None = None
+    failure: SourceError | None = None
+    try:
+        doc = source.fetch(http, etag=hints.etag, last_modified=hints.last_modified)
+    except SourceError as exc:
+        failure = exc
+    finally:
+        source.url = configured
     with store.source_run(
-        source.name, source.kind, configured, observed_at, policy=policy, trust=source.trust
-    ) as run:
-        source.url = run.state.moved_url or configured
-        try:
-            doc = source.fetch(http, etag=run.state.etag, last_modified=run.state.last_modified)
-        except SourceError as exc:
-            log.info("source %s: %s", source.name, exc)
-            if exc.status == 410:
+        source.name, source.kind, configured, observed_at, policy=policy, trust=source.trust,
+        started_at=observed_at,
+    ) as run:  # fmt: skip
+        if failure is not None:
+            log.info("source %s: %s", source.name, failure)
+            if failure.status == 410:
                 run.disable(
-                    f"{source.url} answered 410 Gone; change or remove this source's url in the configuration"
+                    f"{fetched_from} answered 410 Gone; change or remove this source's url in the configuration"
                 )
                 log.error(
                     "source %s is gone (HTTP 410) and will not be polled until its url changes", source.name
                 )
-            return run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
-        finally:
-            source.url = configured
+            return run.finish(FetchOutcome(failure.outcome), http_status=failure.status, error=str(failure))
+        assert doc is not None
         if doc.moved_to and doc.moved_to != run.state.moved_url:
             run.moved(doc.moved_to)
             log.warning("source %s moved permanently to %s; update its url in the configuration", source.name,

@@ -31,7 +31,7 @@ from tracker.store.convert import (
 )
 from tracker.store.db import ensure_schema, make_engine
 from tracker.store.outbox import Outbox
-from tracker.store.run import SourceRun
+from tracker.store.run import FetchHints, SourceRun
 from tracker.store.service_state import ServiceState
 from tracker.store.subscriptions import Subscriptions
 from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
@@ -88,6 +88,7 @@ class Store:
         replay_of: str | None = None,
         policy: AlertPolicy | None = None,
         trust: int = 50,
+        started_at: datetime | None = None,
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -102,7 +103,7 @@ class Store:
                 if source.url != url:  # a new configured URL forgets what the old one said
                     source.moved_url = source.disabled_reason = None
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of, policy, trust)
+            yield SourceRun(session, source, observed_at, replay_of, policy, trust, started_at)
 
     # ---- reading -------------------------------------------------------------
 
@@ -266,13 +267,17 @@ class Store:
                 )
             return result
 
-    def disabled_reason(self, source: str, configured_url: str) -> str | None:
-        """Why ``source`` is not polled (its URL answered 410), unless its URL has changed since."""
+    def fetch_hints(self, source: str, configured_url: str) -> FetchHints:
+        """What a fetch of ``source`` needs to know, read before it and outside any write
+        transaction (the fetch waits on the network; SQLite has one writer). A changed
+        configured URL forgets where the old one moved to and why it was disabled."""
         with self._session() as s:
             row = s.scalar(select(SourceRow).where(SourceRow.name == source))
-            if row is None or row.url != configured_url:
-                return None
-            return row.disabled_reason
+            if row is None:
+                return FetchHints()
+            if row.url != configured_url:
+                return FetchHints(etag=row.etag, last_modified=row.last_modified)
+            return FetchHints(row.etag, row.last_modified, row.moved_url, row.disabled_reason)
 
     def last_ok(self, source: str) -> datetime | None:
         """When ``source`` last fetched good data."""

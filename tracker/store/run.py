@@ -55,6 +55,17 @@ class RunState:
 
 
 @dataclass(frozen=True)
+class FetchHints:
+    """What a fetch needs from the store before it starts (validators, a permanent move)
+    and whether the source is disabled."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_url: str | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Where a snapshot goes: its identity (if known), its event (if any yet), why it
     joined that event, whether its source decides the event's value, and the view
@@ -89,6 +100,7 @@ class SourceRun:
         replay_of: str | None,
         policy: AlertPolicy | None = None,
         trust: int = 50,
+        started_at: datetime | None = None,
     ) -> None:
         self._policy = policy or AlertPolicy()
         self._new_changes: list[tuple[ChangeRow, Change]] = []
@@ -116,7 +128,7 @@ class SourceRun:
         self._run = FetchRunRow(
             source_id=source.id,
             observed_at=observed_at,
-            started_at=_now(),
+            started_at=started_at or _now(),
             outcome="running",
             replay_of=replay_of,
         )
