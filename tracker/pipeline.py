@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.changes import detect, dropped
+from tracker.display import counted
 from tracker.errors import ParseError, SourceError, UserError
 from tracker.matching import claim_alert_blocker, claim_may_create, renames
 from tracker.models import Change, Decides, EventSnapshot, FetchOutcome, RawDocument
@@ -65,7 +66,7 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         return run.finish(FetchOutcome.EMPTY, http_status=doc.status, error="the document lists no events")
     state = run.state
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
-        message = f"{count} events where the last good fetch had {state.last_ok_count}"
+        message = f"{counted(count, 'event')} where the last good fetch had {state.last_ok_count}"
         return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
     known = run.known()
     if parsed.complete and not state.baseline:
