@@ -4,6 +4,7 @@ behind."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import uuid
@@ -80,6 +81,19 @@ def pg_url() -> Iterator[str]:
     teardown never waits on a lock: it ends the sessions still using the schema (a daemon
     a failed test left, a pool not disposed), then drops it under a lock timeout.
     """
+    with fresh_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def other_pg_url() -> Iterator[str]:
+    """A second fresh schema in the same database as ``pg_url``'s."""
+    with fresh_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_schema() -> Iterator[str]:
     import psycopg
     from sqlalchemy.engine import make_url
 
