@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from tracker.config import TrackerConfig
 
 MASK = "<redacted>"
-_TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")  # a Telegram bot token
+_TOKEN_SHAPE = re.compile(
+    r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}"
+)  # a Telegram bot token, e.g. in ".../bot<token>/"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.IGNORECASE)
 _secrets: set[str] = set()
 
