@@ -32,12 +32,6 @@ class ChartsUnavailable(UserError):
     """matplotlib (the optional ``[charts]`` extra) is not installed."""
 
 
-def charts_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("matplotlib") is not None
-
-
 def steps(revisions: list[RevisionRecord], changes: Sequence[ChangeRecord] = ()) -> list[Value]:
     """The values the chart draws as its line: those that set the event, repeats skipped."""
     return decided_values(timeline(revisions, changes))
@@ -79,16 +73,16 @@ def slip_chart(
     """A PNG of the event's timeline (``tracker.changes.timeline``), or None when it never had
     two known values. The line is the event's value; what less trusted sources said otherwise
     is marked apart. ``summary`` (e.g. "4th slip, +12 d in total so far") is printed top right."""
-    story = timeline(revisions, changes)
-    points = decided_values(story)
-    if len(points) < 2:
-        return None
-    try:
+    try:  # first: without the extra, say so whatever the event
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
         from matplotlib.figure import Figure
     except ImportError:
         raise ChartsUnavailable(CHARTS_EXTRA) from None
+    story = timeline(revisions, changes)
+    points = decided_values(story)
+    if len(points) < 2:
+        return None
 
     fig = Figure(figsize=(8, 4.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
