@@ -227,7 +227,7 @@ class Daemon:
         every = self.cfg.scheduler.heartbeat_seconds
         role = role or ("leader" if self.leader.held else "standby")
         try:
-            self.store.ops.record_job(HEARTBEAT, self.instance, started=self.since, finished=now,
+            self.store.service.record_job(HEARTBEAT, self.instance, started=self.since, finished=now,
                                       outcome=role, next_run=now + timedelta(seconds=every))  # fmt: skip
         except Exception as exc:  # the database is away: said once per beat, no traceback
             log.error("heartbeat: cannot record it in the database: %s", exc)

@@ -27,7 +27,7 @@ from tracker.display import age_text, counted
 if TYPE_CHECKING:
     from tracker.config import TrackerConfig
     from tracker.models import SourceHealth
-    from tracker.store.ops import JobStatus
+    from tracker.store.service_state import JobStatus
 
 HEARTBEAT = "heartbeat"
 STOPPED = "stopped"
