@@ -231,7 +231,7 @@ class Daemon:
                                       outcome=role, next_run=now + timedelta(seconds=every))  # fmt: skip
         except Exception as exc:  # the database is away: said once per beat, no traceback
             log.error("heartbeat: cannot record it in the database: %s", exc)
-        if role != STOPPED:
+        if role != STOPPED and not self.stopping.is_set():
             sdnotify.notify("WATCHDOG=1")
 
     # ---- life cycle ----------------------------------------------------------
