@@ -170,11 +170,7 @@ class Daemon:
         )
 
     def deliver(self) -> str:
-        stats = self.dispatcher.run_once()
-        return (
-            f"{stats.sent} sent in {counted(stats.messages, 'message')}, "
-            f"{stats.retried} to retry, {stats.dead} dead"
-        )
+        return self.dispatcher.run_once().summary()
 
     def check_leader(self) -> str:
         held = self.leader.try_acquire()
