@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import subprocess
+import uuid
 
 import pytest
 
@@ -108,7 +109,9 @@ def test_two_schemas_of_one_database_both_lead_unless_named_one_deployment(
     pg_url, other_pg_url, tmp_path, server
 ):
     server.serve(snapshot(STEPS[0]))
-    for deployment, expected in (("", {"leader"}), ('deployment = "shared-name"', {"leader", "standby"})):
+    # A name of this test's own: a constant one would be shared with other runs of the suite.
+    shared = f'deployment = "shared-{uuid.uuid4().hex}"'
+    for deployment, expected in (("", {"leader"}), (shared, {"leader", "standby"})):
         configs = [
             write_config(tmp_path, url, server.url, name=f"{n}.toml", scheduler=deployment)
             for n, url in enumerate((pg_url, other_pg_url))
