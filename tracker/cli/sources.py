@@ -83,7 +83,9 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
             f"no recorded file in {', '.join(map(str, paths))} (names need a UTC time, YYYY-MM-DDTHHMMZ)"
         )
     if not any(outcome in ("ok", "not_modified") for outcome in outcomes):
-        click.echo(f"error: none of the {counted(files, 'file')} could be read by source {source.name}", err=True)
+        click.echo(
+            f"error: none of the {counted(files, 'file')} could be read by source {source.name}", err=True
+        )
         sys.exit(1)
 
 
