@@ -3,9 +3,11 @@ snapshots, and the helpers of the process and delivery tests. Imported, never a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -211,9 +213,19 @@ def snapshot(stamp: str) -> bytes:
 
 
 def write_config(
-    tmp: Path, url: str, server_url: str, *, coalesce: str = "1s", interval: float = 0.02
+    tmp: Path,
+    url: str,
+    server_url: str,
+    *,
+    coalesce: str = "1s",
+    interval: float = 0.02,
+    deliver_every: float = 0.3,
+    name: str = "tracker.toml",
+    scheduler: str = "",
+    extra: str = "",
 ) -> Path:
-    path = tmp / "tracker.toml"
+    """A daemon's config: ``scheduler`` adds lines to [scheduler], ``extra`` tables at the end."""
+    path = tmp / name
     path.write_text(
         f"""
 [database]
@@ -225,37 +237,65 @@ respect_robots = false
 [alerts]
 coalesce = "{coalesce}"
 [delivery]
-interval_seconds = 0.3
+interval_seconds = {deliver_every}
 lease_seconds = 5.0
 [scheduler]
 tick_seconds = 0.3
+{scheduler}
 [[sources]]
 name = "launches"
 kind = "ll2-launches"
 url = "{server_url}/2.0.0/launch/upcoming/"
 interval_minutes = {interval}
+{extra}
 """
     )
     return path
 
 
-def tracker(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def tracker(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRACKER_CONFIG": str(config)}
     env.pop("TRACKER_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "tracker.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+                          timeout=120, check=check)  # fmt: skip
 
 
-def start(config: Path, tmp: Path, name: str) -> tuple[subprocess.Popen[str], Path]:
-    env = {**os.environ, "TRACKER_CONFIG": str(config)}
+# Every process `start` began; the autouse fixture `no_process_left` (conftest) stops the
+# ones a test did not, so a failed test never leaves a daemon holding the database.
+STARTED: list[subprocess.Popen[str]] = []
+BOUND = 60.0  # seconds: the generous bound of every wait on an event (the machine may be loaded)
+
+
+def start(
+    config: Path, tmp: Path, name: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], Path]:
+    """``tracker run`` in its own process group, once it says it is running."""
+    env = {**os.environ, "TRACKER_CONFIG": str(config), **(env or {})}
     env.pop("TRACKER_DATABASE_URL", None)
     ready = tmp / f"{name}.ready"
     log = open(tmp / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "run", "--ready-file", str(ready)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    wait_for(lambda: ready.exists() or proc.poll() is not None, 20, "daemon start")
+    command = [sys.executable, "-m", "tracker.cli", *args, "run", "--ready-file", str(ready)]
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # fmt: skip
+    log.close()  # the child has its own copy
+    STARTED.append(proc)
+    wait_for(lambda: ready.exists() or proc.poll() is not None, BOUND, "daemon start")
     assert proc.poll() is None, (tmp / f"{name}.log").read_text()
     return proc, ready
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = BOUND) -> int:
+    """SIGTERM to the process group, and SIGKILL if it has not gone within ``timeout``."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=timeout)
+    return proc.returncode
 
 
 def wait_for(condition, seconds: float, what: str) -> float:
@@ -269,8 +309,3 @@ def wait_for(condition, seconds: float, what: str) -> float:
 
 def alerts(sink: Path) -> list[str]:
     return [b for b in sink.read_text().split("\n\n") if b.strip()] if sink.exists() else []
-
-
-def runs(config: Path) -> int:
-    doc = json.loads(tracker(config, "status", "--json").stdout)
-    return sum(1 for s in doc["sources"] if s["last_run"])

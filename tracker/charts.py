@@ -5,9 +5,10 @@ the value (a whole month for "NET March", an hour's window on a launch night); t
 diagonal is "today", so the line meets it when the event happens. This is the picture
 journalists draw by hand from old schedules; here it comes from the stored revisions.
 
-matplotlib is imported only when a chart is drawn (``tracker upcoming`` never loads it),
-with its object-oriented API and the Agg canvas: no display, no global pyplot state, safe
-from the bot's worker threads.
+matplotlib is the optional ``[charts]`` extra, imported only when a chart is drawn
+(``tracker upcoming`` never loads it; without it, drawing raises ChartsUnavailable, which
+names the extra), with its object-oriented API and the Agg canvas: no display, no global
+pyplot state, safe from the bot's worker threads.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ from typing import Any
 
 from tracker.changes import Value, classify_time, decided_values, slip_summary, timeline
 from tracker.display import plain
+from tracker.errors import UserError
 from tracker.models import ChangeKind, ChangeRecord, EventRecord, Precision, RevisionRecord, TimeSpec
 
 _SLIP, _LINE, _BAND, _TODAY = "#c62828", "#1a237e", "#9fa8da", "#9e9e9e"
+CHARTS_EXTRA = "slip charts need the [charts] extra: pip install 'launch-tracker[charts]'"
+
+
+class ChartsUnavailable(UserError):
+    """matplotlib (the optional ``[charts]`` extra) is not installed."""
 
 
 def steps(revisions: list[RevisionRecord], changes: Sequence[ChangeRecord] = ()) -> list[Value]:
@@ -66,13 +73,16 @@ def slip_chart(
     """A PNG of the event's timeline (``tracker.changes.timeline``), or None when it never had
     two known values. The line is the event's value; what less trusted sources said otherwise
     is marked apart. ``summary`` (e.g. "4th slip, +12 d in total so far") is printed top right."""
+    try:  # first: without the extra, say so whatever the event
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ChartsUnavailable(CHARTS_EXTRA) from None
     story = timeline(revisions, changes)
     points = decided_values(story)
     if len(points) < 2:
         return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 4.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker import faults
+from tracker.display import counted
 from tracker.models import DeliveryKind, SendResult
 from tracker.notify.base import Channel
 from tracker.notify.render import Alert
@@ -57,10 +58,10 @@ class DispatchStats:
     lost: int = 0  # rows whose claim was taken over before they were sent (not sent by us)
     errors: list[str] = field(default_factory=list)
 
-    def summary(self, what: str = "alerts") -> str:
+    def summary(self, what: str = "alert") -> str:
         """One line for the operator: "delivered 3 alerts in 2 messages, 1 to retry"."""
         return (
-            f"delivered {self.sent} {what} in {self.messages} messages"
+            f"delivered {counted(self.sent, what)} in {counted(self.messages, 'message')}"
             + (f", {self.retried} to retry" if self.retried else "")
             + (f", {self.dead} dead" if self.dead else "")
             + (f", {self.recovered} recovered after a crash" if self.recovered else "")

@@ -100,6 +100,6 @@ def age_text(moment: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400} d ago"
 
 
-def counted(n: int, noun: str) -> str:
-    """``1 event``, ``2 events``: counts in human output read as English."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 event``, ``2 events``, ``2 failed fetches``: counts in human output read as English."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.changes import detect, dropped
+from tracker.display import counted
 from tracker.errors import ParseError, SourceError, UserError
 from tracker.matching import claim_alert_blocker, claim_may_create, renames
 from tracker.models import Change, Decides, EventSnapshot, FetchOutcome, RawDocument
@@ -105,7 +106,7 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         return run.finish(FetchOutcome.PARSE_ERROR, items=count, http_status=doc.status, error=str(exc))
     state = run.state
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
-        message = f"{count} events where the last good fetch had {state.last_ok_count}"
+        message = f"{counted(count, 'event')} where the last good fetch had {state.last_ok_count}"
         return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
     known = run.known()
     if (drift := guard.drifted(items, known)) is not None:
@@ -198,7 +199,8 @@ def poll(
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
 ) -> RunResult:
-    """Fetch ``source`` now and apply what came back."""
+    """Fetch ``source`` now and apply what came back. The fetch happens before the
+    run's transaction opens, so no network wait ever holds the database's write lock."""
     guard = guard or DropGuard()
     observed_at = datetime.now(UTC)
     configured = source.url

@@ -3,6 +3,7 @@ change the subscriptions, and alerts go out through the outbox and the Telegram 
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -236,6 +237,23 @@ def test_history_mute_digest_admin_and_stop(bot: Bot) -> None:
     assert "<b>" not in bot.ask(USER, "/sources", user_id=ADMIN)[0]
     assert "Forgotten" in bot.ask(USER, "/stop")[0]
     assert bot.store.subscriptions.by_channel(ChannelKind.TELEGRAM, str(USER)) is None
+
+
+def test_history_without_the_charts_extra_says_which_to_install(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    for day, hours_ago in ((0, 2), (3, 1)):
+        apply(bot.store, [snap("moving", span(now + timedelta(days=30 + day), Precision.MINUTE), title="Moving One",
+                               kind=EventKind.LAUNCH, type_="launch")], now - timedelta(hours=hours_ago))  # fmt: skip
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    bot.ask(USER, "/start")
+    history, note = bot.ask(USER, "/history Moving One", answers=2)[:2]
+    assert "Moving One" in history and "1st slip" in history
+    assert note == "No chart: slip charts need the [charts] extra: pip install 'launch-tracker[charts]'."
+    assert bot.fake.calls_of("sendPhoto") == []
 
 
 def test_blocked_chat_comes_back_with_its_follows(bot: Bot) -> None:

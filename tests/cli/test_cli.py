@@ -229,7 +229,7 @@ def test_deliver_once_prints_the_demo_alert(demo, tmp_path):
         page([launch(1, "2030-01-03T10:00:00Z", name="Soyuz-5 | Test")])
     )
     replayed = demo("replay", "-v", "ll2-launches", str(folder))
-    assert replayed.output.count("1 alerts queued") == 2  # new (it matches the follow), then the slip
+    assert replayed.output.count("1 alert queued") == 2  # new (it matches the follow), then the slip
     result = demo("deliver", "--once")
     assert result.exit_code == 0 and "delivered 2 alerts in 2 messages" in result.output
     first, second = [b for b in sink.read_text().split("\n\n") if b.strip()]

@@ -426,7 +426,7 @@ def test_cli_preview_and_send(store, server, tmp_path, monkeypatch):
     assert "&lt;script&gt;" in out.read_text() and server.sink.messages == []
     result = runner.invoke(digest_group, ["send", "--subscriber", "Zoë"], obj=App(str(config), db, None))
     assert result.exit_code == 0, result.output
-    assert "1 digests queued" in result.output and len(to(server, "zoe@example.org")) == 1
+    assert "1 digest queued" in result.output and len(to(server, "zoe@example.org")) == 1
     again = runner.invoke(digest_group, ["send", "--now"], obj=App(str(config), db, None))
     assert again.exit_code == 0 and "0 digests queued" in again.output
     assert len(to(server, "zoe@example.org")) == 1 and len(server.sink.messages) == 1  # once per day

@@ -73,7 +73,13 @@ def test_two_dispatchers_in_parallel_deliver_each_row_once(pg_url, tmp_path, con
     env.pop("TRACKER_FAULT", None)
     command = [sys.executable, "-m", "tracker.cli", "deliver", "--once"]
     procs = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [p.communicate(timeout=120)[1] for p in procs]
+    try:
+        outputs = [p.communicate(timeout=120)[1] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     assert [p.returncode for p in procs] == [0, 0], outputs
     ids = delivered_ids(sink)
     duplicates = [i for i, n in Counter(ids).items() if n > 1]

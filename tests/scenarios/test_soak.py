@@ -6,13 +6,22 @@ Excluded from the default run (``-m "not soak"``); run it with ``./scripts/test 
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
 
 from tests.fakes.recorded_server import recorded_server
-from tests.helpers import alerts, corpus_dir, delivered_ids, start, tracker, wait_for, write_config
+from tests.helpers import (
+    BOUND,
+    alerts,
+    corpus_dir,
+    delivered_ids,
+    start,
+    stop,
+    tracker,
+    wait_for,
+    write_config,
+)
 
 
 def rss_kb(pid: int) -> int:
@@ -35,21 +44,20 @@ def test_daemon_walks_the_whole_series(sqlite_url, tmp_path):
         server.serve(files[0].read_bytes())
         proc, _ = start(config, tmp_path, "soak")
         try:
-            wait_for(lambda: len(server.requests) >= 2, 20, "the baseline poll")
+            wait_for(lambda: len(server.requests) >= 2, BOUND, "the baseline poll")
             first_rss = rss_kb(proc.pid)
             started = time.monotonic()
             for path in files[1:]:
                 before = len(server.requests)
                 server.serve(path.read_bytes())
                 wait_for(
-                    lambda before=before: len(server.requests) >= before + 2, 20, f"a poll of {path.name}"
+                    lambda before=before: len(server.requests) >= before + 2, BOUND, f"a poll of {path.name}"
                 )
-            wait_for(lambda: "pending" not in tracker(config, "outbox").stdout, 30, "the last deliveries")
+            wait_for(lambda: "pending" not in tracker(config, "outbox").stdout, BOUND, "the last deliveries")
             took = time.monotonic() - started
             last_rss = rss_kb(proc.pid)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
+            assert stop(proc) == 0
     ids = delivered_ids(sink)
     assert ids and sorted(ids) == sorted(set(ids))
     assert len(alerts(sink)) > 40

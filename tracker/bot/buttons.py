@@ -59,12 +59,16 @@ async def send_chart(
     zone: tzinfo,
 ) -> None:
     """The slip chart as a photo, when the event has moved at all; drawn in a worker thread."""
-    from tracker.charts import event_chart
+    from tracker.charts import ChartsUnavailable, event_chart
 
     chat = update.effective_chat
     if chat is None:
         return
-    png = await call(event_chart, event, revisions, changes, zone, deps(context).clock())
+    try:
+        png = await call(event_chart, event, revisions, changes, zone, deps(context).clock())
+    except ChartsUnavailable as exc:  # said to the user: the operator installs the extra
+        await reply(update, views.esc(f"No chart: {exc}."))
+        return
     if png is not None:
         await chat.send_photo(png, caption=f"Slip chart: {plain(event.title)}"[:1024])
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from tracker.changes import slip_summary, timeline
-from tracker.display import age_text, instant_text, when_text
+from tracker.display import age_text, counted, instant_text, when_text
 from tracker.follows import describe
 from tracker.models import ChangeRecord, EventRecord, RevisionRecord, SourceHealth, Subscriber
 from tracker.notify.render import WORDS, change_text, esc_html, slip_text
@@ -104,10 +104,10 @@ def sources(health: Sequence[SourceHealth], now: datetime) -> str:
         return "No source has run yet."
     out = ["<b>Sources</b>"]
     for h in health:
-        state = "ok" if h.failures_in_row == 0 else f"{h.failures_in_row} failures in a row"
+        state = "ok" if h.failures_in_row == 0 else f"{counted(h.failures_in_row, 'failure')} in a row"
         error = f"\n  last error: {esc(h.last_error)}" if h.failures_in_row and h.last_error else ""
         out.append(f"• <b>{esc(h.name)}</b> ({esc(h.kind)}): {esc(h.last_outcome or 'never run')}, {esc(state)}; "
-                   f"data {esc(age_text(h.last_ok_at, now))}, {h.events} events{error}")  # fmt: skip
+                   f"data {esc(age_text(h.last_ok_at, now))}, {counted(h.events, 'event')}{error}")  # fmt: skip
     return "\n".join(out)
 
 

@@ -44,6 +44,11 @@ class App:
         self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
     ) -> None:
         self.verbose = verbose
+        from tracker.logs import register_secrets, setup_logging, url_password
+
+        # Commands print their own results; log lines are for -v and the daemon.
+        setup_logging("DEBUG" if verbose else "ERROR")
+        register_secrets([url_password(database)])
         self.config_path = config_path
         self.database = database
         self.tz = tz
@@ -56,13 +61,12 @@ class App:
             from tracker.config.load import load_config
 
             self._config = load_config(self.config_path)
-            from tracker.logs import setup_logging
+            from tracker.logs import register_secrets, secrets_of
             from tracker.sources.bounded import configure
 
             configure(self._config.http.max_depth, self._config.http.max_items)
 
-            # Commands print their own results; log lines are for -v and the daemon.
-            setup_logging("DEBUG" if self.verbose else "ERROR")
+            register_secrets(secrets_of(self._config))
         return self._config
 
     @property

@@ -6,7 +6,6 @@ Telegram is imported only inside the command, so that other commands start fast.
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 import time
@@ -50,7 +49,6 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
     if token is None:
         raise UserError(f"no bot token: put it in the environment variable {section.token_env}")
     setup_logging("DEBUG" if app.verbose else cfg.log.level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, which hold the token
     store = app.store
     application = build_application(
         token, section.api_base_url, Deps(store, frozenset(section.admin_ids)), limits_of(section)

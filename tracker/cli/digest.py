@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.app import App, handle_errors, pass_app
+from tracker.display import counted
 from tracker.errors import UserError
 
 if TYPE_CHECKING:
@@ -100,11 +101,7 @@ def digest_send(app: App, now_flag: bool, names: tuple[str, ...]) -> None:
             queued += app.store.outbox.queue_digest(name, now, digest_kinds())
     dispatcher = Dispatcher.from_config(cfg, app.store, {ChannelKind.EMAIL: _channel(app)})
     stats = dispatcher.run_once()
-    click.echo(
-        f"{queued + stats.digests} digests queued; {stats.sent} deliveries sent in {stats.messages} messages"
-        + (f", {stats.retried} to retry" if stats.retried else "")
-        + (f", {stats.dead} dead" if stats.dead else "")
-    )
+    click.echo(f"{counted(queued + stats.digests, 'digest')} queued; " + stats.summary("item"))
     for error in stats.errors:
         click.echo(f"error: {error}", err=True)
     if stats.dead:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.app import App, handle_errors, pass_app
+from tracker.display import counted
 
 if TYPE_CHECKING:
     from tracker.config import SourceConfig
@@ -75,13 +76,17 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
     found = ", ".join(f"{n} {k}" for k, n in kinds.most_common()) or "none"
-    click.echo(f"replayed {files} files into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}")
+    click.echo(
+        f"replayed {counted(files, 'file')} into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}"
+    )
     if files == 0:
         raise UserError(
             f"no recorded file in {', '.join(map(str, paths))} (names need a UTC time, YYYY-MM-DDTHHMMZ)"
         )
     if not any(outcome in ("ok", "not_modified") for outcome in outcomes):
-        click.echo(f"error: none of the {files} files could be read by source {source.name}", err=True)
+        click.echo(
+            f"error: none of the {counted(files, 'file')} could be read by source {source.name}", err=True
+        )
         sys.exit(1)
 
 
@@ -92,8 +97,6 @@ def _guard(scfg: SourceConfig | None, guard_cls: Any) -> Any:
 
 
 def _print_result(label: str, result: Any) -> None:
-    from tracker.display import counted
-
     line = f"{label}: {result.outcome.value}"
     if result.outcome.healthy:
         line += (
@@ -101,7 +104,7 @@ def _print_result(label: str, result: Any) -> None:
             f" {counted(len(result.changes), 'change')}"
         )
         if result.deliveries:
-            line += f", {result.deliveries} alerts queued"
+            line += f", {counted(result.deliveries, 'alert')} queued"
         if result.baseline:
             line += " (first run: baseline recorded silently)"
     else:
@@ -114,7 +117,7 @@ def _print_result(label: str, result: Any) -> None:
 @handle_errors
 def sources(app: App) -> None:
     """Each source's last fetch outcome and how fresh its data is."""
-    from tracker.display import age_text, counted, instant_text
+    from tracker.display import age_text, instant_text
 
     now = datetime.now(UTC)
     health = {h.name: h for h in app.store.sources()}

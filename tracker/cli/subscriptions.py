@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from tracker.cli.app import App, handle_errors, pass_app
+from tracker.display import counted
 from tracker.errors import UserError
 
 # ---- subscriptions and delivery --------------------------------------------------
@@ -231,7 +232,7 @@ def outbox(app: App, retry_dead: bool, as_json: bool) -> None:
     box = app.store.outbox
     now = datetime.now(UTC)
     if retry_dead:
-        click.echo(f"{box.retry_dead(now)} dead deliveries queued again")
+        click.echo(f"{counted(box.retry_dead(now), 'dead delivery', 'dead deliveries')} queued again")
     counts = box.counts()
     oldest = box.oldest_pending()
     dead = box.dead()

@@ -46,6 +46,22 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     return _validate(raw, environ, where, file.parent if file is not None else None)
 
 
+def describe_source(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Which file :func:`load_config` reads for these arguments, and why (for ``config check``)."""
+    environ: Mapping[str, str] = os.environ if env is None else env
+    file, named_by = _choose_file(path, environ)
+    if file is None:
+        return (
+            f"no config file: built-in defaults (${ENV_CONFIG} is unset and "
+            f"{default_config_path()} does not exist)"
+        )
+    if named_by:
+        return f"{file} (named by ${named_by})"
+    if path is not None and str(path) != "":
+        return f"{file} (named on the command line)"
+    return f"{file} (the default path; ${ENV_CONFIG} is unset)"
+
+
 def _choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path | None, str | None]:
     if path is not None and str(path) != "":
         return Path(path).expanduser(), None

@@ -258,6 +258,9 @@ class SchedulerSection(BaseModel):
     failure_alert_after: int = Field(default=3, ge=1)
     stale_after_hours: float = Field(default=12.0, gt=0)
     health_notify: list[str] = []
+    heartbeat_seconds: float = Field(default=30.0, gt=0)
+    down_after_seconds: float = Field(default=120.0, gt=0)
+    deployment: str = ""
 
     @field_validator("health_notify")
     @classmethod

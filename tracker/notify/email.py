@@ -92,6 +92,17 @@ class EmailSection(BaseModel):
     def enabled(self) -> bool:
         return bool(self.from_address)
 
+    def missing_secrets(self, env: Mapping[str, str] | None = None) -> list[str]:
+        """The secrets this section names but the environment lacks (checked by the email
+        channel at start and by ``tracker config check``)."""
+        environ = os.environ if env is None else env
+        problems = []
+        if self.username and not environ.get(self.password_env, ""):
+            problems.append(f"email.username is set but ${self.password_env} is empty")
+        if self.unsubscribe_url and not environ.get(self.token_secret_env, ""):
+            problems.append(f"email.unsubscribe_url is set but ${self.token_secret_env} is empty")
+        return problems
+
 
 def check_token(token: str, secret: bytes) -> int | None:
     """The subscriber id an unsubscribe token names, or None when it is not one of ours."""
@@ -150,11 +161,8 @@ class EmailChannel(Channel):
         if not settings.enabled:
             problems.append("email.from_address: set it to send email")
         self._password = environ.get(settings.password_env, "")
-        if settings.username and not self._password:
-            problems.append(f"email.username is set but ${settings.password_env} is empty")
         self._secret = token_secret(settings, environ)
-        if settings.unsubscribe_url and self._secret is None:
-            problems.append(f"email.unsubscribe_url is set but ${settings.token_secret_env} is empty")
+        problems.extend(settings.missing_secrets(environ))
         if problems:
             raise ConfigError(problems)
         self.settings = settings
@@ -236,23 +244,7 @@ class EmailChannel(Channel):
         return msg
 
     def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        # A private CA (a self-hosted relay) is added to the system's trust, never replaces checking.
-        context = ssl.create_default_context(cafile=s.ca_file or None)
-        smtp: smtplib.SMTP
-        if s.security == "tls":
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
-        else:
-            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
-        try:
-            if s.security == "starttls":
-                smtp.starttls(context=context)
-            if s.username:
-                smtp.login(s.username, self._password)
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
+        return smtp_session(self.settings, self._password)
 
     def deliver(self, msg: EmailMessage, attempts: int) -> SendResult:
         """Send one message; classify failures as retry-later or permanent."""
@@ -295,3 +287,24 @@ class EmailChannel(Channel):
             log.warning("%s; retrying in %.0f s", error, wait)
             return SendResult.retry(wait, error)
         return SendResult.ok(str(msg["Message-ID"]))
+
+
+def smtp_session(settings: EmailSection, password: str) -> smtplib.SMTP:
+    """A connected SMTP session: EHLO, STARTTLS or TLS as configured, and login."""
+    s = settings
+    # A private CA (a self-hosted relay) is added to the system's trust, never replaces checking.
+    context = ssl.create_default_context(cafile=s.ca_file or None)
+    smtp: smtplib.SMTP
+    if s.security == "tls":
+        smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
+    else:
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+    try:
+        if s.security == "starttls":
+            smtp.starttls(context=context)
+        if s.username:
+            smtp.login(s.username, password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp

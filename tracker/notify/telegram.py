@@ -240,8 +240,6 @@ class TelegramChannel(Channel):
         self.network_retry = network_retry
         self.timeout = timeout
         self._bot: Bot | None = None
-        httpx_log = logging.getLogger("httpx")  # it logs request URLs at INFO, and they hold the token
-        httpx_log.setLevel(max(logging.WARNING, httpx_log.level))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-channel", daemon=True)
         self._thread.start()
@@ -264,6 +262,11 @@ class TelegramChannel(Channel):
             await bot.initialize()
             self._bot = bot
         return self._bot
+
+    def username(self) -> str:
+        """The bot's @name, from ``getMe`` (raises what PTB raises when the API refuses)."""
+        bot = self._run(self._get_bot())
+        return str(bot.username)
 
     def close(self) -> None:
         if self._loop.is_closed():

@@ -5,7 +5,12 @@ Jobs (stable ids, rebuilt from the config at every start):
 - ``poll:<source>``: every tick, polls the source when it is due (leader only);
 - ``deliver``: works the outbox (every instance; rows are claimed with row locks);
 - ``health``: operator alerts for failing or stale sources (leader only);
-- ``leader``: takes or checks the schedule's lock.
+- ``leader``: takes or checks the schedule's lock;
+- ``heartbeat``: says this instance is alive (``tracker status``, the systemd watchdog).
+
+Jobs are idempotent checks ("is anything due?"), so a late run still runs (no misfire
+window), missed runs coalesce into one, and a run that comes round while the previous
+one is still working is skipped quietly: normal running logs no warnings.
 """
 
 from __future__ import annotations
@@ -13,17 +18,21 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.executors.base import MaxInstancesReachedError
+from apscheduler.executors.pool import ThreadPoolExecutor
+
 from tracker.changes import format_duration
+from tracker.display import counted
 from tracker.errors import Interrupted
+from tracker.service import sdnotify
 from tracker.service.leader import Leadership, leadership_for
+from tracker.service.liveness import HEARTBEAT, STOPPED, instance_name
 from tracker.service.polling import Cadence, backoff, next_poll
 
 if TYPE_CHECKING:
@@ -56,9 +65,10 @@ class Daemon:
 
         self.cfg = cfg
         self.store = store
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:4]}"
+        self.instance = instance_name()
         self.clock = clock
-        self.leader: Leadership = leadership_for(url)
+        self.since = clock()
+        self.leader: Leadership = leadership_for(url, cfg.scheduler.deployment)
         self.stopping = threading.Event()
         self.channels = channels
         self.http: Http = Http(
@@ -135,8 +145,8 @@ class Daemon:
         if stats.failures_in_row:
             log.warning("source %s is back after %d failed fetches", scfg.name, stats.failures_in_row)
         return (
-            f"{result.outcome.value}: {result.items} events, {len(result.changes)} changes, "
-            f"{result.deliveries} alerts queued"
+            f"{result.outcome.value}: {counted(result.items, 'event')}, "
+            f"{counted(len(result.changes), 'change')}, {counted(result.deliveries, 'alert')} queued"
         )
 
     def _reminder_leads(self) -> list[timedelta]:
@@ -165,8 +175,7 @@ class Daemon:
         )
 
     def deliver(self) -> str:
-        stats = self.dispatcher.run_once()
-        return f"{stats.sent} sent in {stats.messages} messages, {stats.retried} retry, {stats.dead} dead"
+        return self.dispatcher.run_once().summary()
 
     def check_leader(self) -> str:
         held = self.leader.try_acquire()
@@ -213,6 +222,19 @@ class Daemon:
 
         return HealthWatch(self.store, self.cfg, self.channels).check(self.clock())
 
+    def heartbeat(self, role: str | None = None) -> None:
+        """Say this instance is alive (and its role) in the database and to systemd's watchdog."""
+        now = self.clock()
+        every = self.cfg.scheduler.heartbeat_seconds
+        role = role or ("leader" if self.leader.held else "standby")
+        try:
+            self.store.service.record_job(HEARTBEAT, self.instance, started=self.since, finished=now,
+                                      outcome=role, next_run=now + timedelta(seconds=every))  # fmt: skip
+        except Exception as exc:  # the database is away: said once per beat, no traceback
+            log.error("heartbeat: cannot record it in the database: %s", exc)
+        if role != STOPPED and not self.stopping.is_set():
+            sdnotify.notify("WATCHDOG=1")
+
     # ---- life cycle ----------------------------------------------------------
 
     def start(self) -> None:
@@ -220,13 +242,17 @@ class Daemon:
         from apscheduler.triggers.interval import IntervalTrigger
 
         self.leader.try_acquire()  # SQLite: refuses a second instance right here
-        defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
-        self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults=defaults)
+        self.since = self.clock()
+        self.heartbeat()
+        sources = [s for s in self.cfg.sources if s.enabled]
+        defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        executor = SkipBusyExecutor(max_workers=len(sources) + 4)  # a thread for every job
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults=defaults, executors={"default": executor}
+        )
         tick = self.cfg.scheduler.tick_seconds
         now = self.clock()
-        for scfg in self.cfg.sources:
-            if not scfg.enabled:
-                continue
+        for scfg in sources:
             job_id = f"poll:{scfg.name}"
             self.scheduler.add_job(
                 self._job(job_id, self._poller(scfg), tick),
@@ -248,11 +274,18 @@ class Daemon:
                 replace_existing=True,
                 next_run_time=now,
             )
+        self.scheduler.add_job(
+            self.heartbeat,
+            IntervalTrigger(seconds=self.cfg.scheduler.heartbeat_seconds),
+            id=HEARTBEAT,
+            replace_existing=True,
+        )
         self.scheduler.start()
         if self.cfg.serve.enabled:
             from tracker.web.server import start_background
 
             self.web = start_background(self.cfg, self.store)
+        sdnotify.notify("READY=1")
         role = "leader" if self.leader.held else "standby"
         names = ", ".join(s.name for s in self.cfg.sources if s.enabled) or "none"
         log.info("tracker running as %s (%s); sources: %s", self.instance, role, names)
@@ -260,6 +293,7 @@ class Daemon:
     def stop(self, wait_seconds: float = 20.0) -> None:
         """Let in-flight work finish; claimed but unsent alerts go back to the queue."""
         self.stopping.set()
+        sdnotify.notify("STOPPING=1")
         if self.scheduler is not None:
             done = threading.Event()
 
@@ -277,6 +311,7 @@ class Daemon:
             self.web.stop()
         self.leader.release()
         self.http.close()
+        self.heartbeat(STOPPED)
         log.info("tracker stopped")
 
     def run_forever(self, ready_file: Path | None = None) -> None:
@@ -299,3 +334,14 @@ class Daemon:
             # not committed, so nothing is half-written: leave without waiting for it.
             logging.shutdown()
             os._exit(0)
+
+
+class SkipBusyExecutor(ThreadPoolExecutor):  # type: ignore[misc]
+    """A run that comes round while the job's previous run still works is skipped and
+    said at debug level (APScheduler would warn): a slow fetch is normal, not a fault."""
+
+    def submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        try:
+            super().submit_job(job, run_times)
+        except MaxInstancesReachedError:
+            log.debug("job %s still running; this run is skipped", job.id)

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tracker.display import age_text, plain
+from tracker.display import age_text, counted, plain
 from tracker.models import HealthState
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class HealthWatch:
             if stats.failures_in_row >= sched.failure_alert_after and stats.health_state is HealthState.OK:
                 error = self._last_error(scfg.name)
                 self.notify(
-                    f"Source {scfg.name} is failing: {stats.failures_in_row} failed fetches in a row. "
+                    f"Source {scfg.name} is failing: {counted(stats.failures_in_row, 'failed fetch', 'failed fetches')} in a row. "
                     f"Last good data {age_text(stats.last_ok, now)}. Last error: {error}"
                 )
                 self.store.service.set_health_state(scfg.name, HealthState.FAILING)

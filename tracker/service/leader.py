@@ -2,14 +2,18 @@
 
 PostgreSQL: a session-level advisory lock on a dedicated connection. The instance
 holding it polls; the others deliver from the shared outbox and take the lock
-over within seconds when the holder's connection dies. SQLite: one instance per
-database file, enforced with an exclusive lock on a file beside the database.
+over within seconds when the holder's connection dies. Advisory locks span the
+whole database, so the key names the deployment: by default its database and
+schema (two trackers in two schemas of one database both lead), or the configured
+``[scheduler] deployment``. SQLite: one instance per database file, enforced with an
+exclusive lock on a file beside the database.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -23,7 +27,12 @@ if TYPE_CHECKING:
     import psycopg
 
 log = logging.getLogger("tracker.leader")
-LOCK_KEY = 0x7472_6B72_0001  # "trkr" + schema of the schedule
+
+
+def lock_key(deployment: str) -> int:
+    """A signed 64-bit advisory-lock key for a deployment name (stable across versions)."""
+    digest = hashlib.blake2b(f"launch-tracker:{deployment}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class Leadership(Protocol):
@@ -36,10 +45,12 @@ class Leadership(Protocol):
 
 
 class PgAdvisoryLeader:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, deployment: str = "") -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._conn: psycopg.Connection[Any] | None = None
         self._held = False
+        self.deployment = deployment
+        self.key: int | None = lock_key(deployment) if deployment else None
 
     @property
     def held(self) -> bool:
@@ -56,10 +67,14 @@ class PgAdvisoryLeader:
             if self._held:
                 conn.execute("SELECT 1")
                 return True
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            if self.key is None:  # the database and schema this connection really uses
+                where = conn.execute("SELECT current_database(), current_schema()").fetchone()
+                self.deployment = f"{where[0]}/{where[1]}" if where else ""
+                self.key = lock_key(self.deployment)
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
             self._held = bool(row and row[0])
             if self._held:
-                log.info("leader: this instance now runs the schedule")
+                log.info("leader: this instance now runs the schedule of %s", self.deployment)
         except psycopg.Error as exc:
             if self._held:
                 log.warning("leader: lost the lock with the database connection: %s", exc)
@@ -117,7 +132,9 @@ class SqliteFileLeader:
             self._fd = None
 
 
-def leadership_for(url: str) -> Leadership:
+def leadership_for(url: str, deployment: str = "") -> Leadership:
+    """The leader election for ``url``; ``deployment`` names the PostgreSQL lock (default:
+    the database and schema)."""
     if make_url(url).get_backend_name() == "postgresql":
-        return PgAdvisoryLeader(url)
+        return PgAdvisoryLeader(url, deployment)
     return SqliteFileLeader(url)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 import feedparser  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tracker.display import counted
 from tracker.errors import ParseError
 from tracker.models import EventKind, EventSnapshot, Parsed, Precision, RawDocument, TimeSpec
 from tracker.sources.base import Source, compiled_regex
@@ -69,7 +70,7 @@ class RssFeed(Source[RssOptions]):
                 items.append(snap)
         if skipped and not items:
             raise ParseError(
-                f"feed has {skipped} items but none with an id, a title and a {opts.time_field} date"
+                f"feed has {counted(skipped, 'item')} but none with an id, a title and a {opts.time_field} date"
             )
         # An item we could not read may still be listed: never report it dropped.
         return Parsed(items, complete=opts.complete and not skipped)

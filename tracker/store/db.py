@@ -30,6 +30,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 SCHEMA_HEAD = "0005"
 
 
+POSTGRES_EXTRA = "PostgreSQL needs the [postgres] extra: pip install 'launch-tracker[postgres]'"
+
+
+def psycopg_missing(url: str) -> bool:
+    """A PostgreSQL URL, and the driver (the ``[postgres]`` extra) is not installed."""
+    import importlib.util
+
+    return normalise_url(url).startswith("postgresql") and importlib.util.find_spec("psycopg") is None
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -61,6 +71,8 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"unsupported database {backend!r} in the database URL ({expected})")
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         raise StoreError(f"use postgresql:// (psycopg 3), not {parsed.drivername}://")
+    if psycopg_missing(url):
+        raise StoreError(POSTGRES_EXTRA)
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

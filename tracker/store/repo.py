@@ -98,6 +98,7 @@ class Store:
         replay_of: str | None = None,
         policy: AlertPolicy | None = None,
         trust: int = 50,
+        started_at: datetime | None = None,
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -112,7 +113,7 @@ class Store:
                 if source.url != url:  # a new configured URL forgets what the old one said
                     source.moved_url = source.disabled_reason = None
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of, policy, trust)
+            yield SourceRun(session, source, observed_at, replay_of, policy, trust, started_at)
 
     # ---- reading -------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class SourceRun:
         replay_of: str | None,
         policy: AlertPolicy | None = None,
         trust: int = 50,
+        started_at: datetime | None = None,
     ) -> None:
         self._policy = policy or AlertPolicy()
         self._new_changes: list[tuple[ChangeRow, Change]] = []
@@ -117,7 +118,7 @@ class SourceRun:
         self._run = FetchRunRow(
             source_id=source.id,
             observed_at=observed_at,
-            started_at=_now(),
+            started_at=started_at or _now(),
             outcome="running",
             replay_of=replay_of,
         )
