@@ -54,7 +54,7 @@ def url_password(url: str | None) -> str:
 
     try:
         return str(make_url(url).password or "") if url else ""
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # a non-numeric port, an unclosed bracket: no URL at all
         return ""
 
 

@@ -136,7 +136,7 @@ class HttpSection(BaseModel):
     retries: int = Field(default=2, ge=0)
     host_interval_seconds: float = Field(default=1.0, ge=0)
     respect_robots: bool = True
-    deadline_seconds: float | None = Field(default=None, gt=0)  # one fetch in all; unset: 3 × timeout
+    deadline_seconds: float = Field(default=0.0, ge=0)  # one fetch in all; 0: 3 × timeout
     max_depth: int = Field(default=64, ge=2)  # nesting of a JSON document
     max_items: int = Field(default=20_000, ge=1)  # elements of any one list in a document
 

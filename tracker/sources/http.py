@@ -46,12 +46,12 @@ class HttpSettings:
     max_wait_seconds: float = 120.0
     host_interval_seconds: float = 1.0  # at least this long between two requests to one host
     respect_robots: bool = True
-    deadline_seconds: float | None = None  # one fetch, everything included; None: 3 × timeout
+    deadline_seconds: float | None = None  # one fetch, everything included; None or 0: 3 × timeout
     max_redirects: int = 10
 
     @property
     def deadline(self) -> float:
-        return self.deadline_seconds if self.deadline_seconds is not None else 3 * self.timeout_seconds
+        return self.deadline_seconds or 3 * self.timeout_seconds
 
     @classmethod
     def from_section(cls, section: Any) -> HttpSettings:
