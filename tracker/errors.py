@@ -55,6 +55,12 @@ class StoreError(TrackerError):
     permanent = False
 
 
+class DatabaseURLError(StoreError, UserError):
+    """A database URL the tracker cannot use: a store error, and the user's to fix (exit 2)."""
+
+    permanent = True
+
+
 class Interrupted(TrackerError):
     """The process is shutting down: abandon this piece of work (its transaction rolls back)."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from tracker.errors import StoreError, UserError
+from tracker.errors import DatabaseURLError, StoreError
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens one transaction (``Store._session``); what the store's helpers are given."""
@@ -65,7 +65,7 @@ def make_engine(url: str) -> Engine:
         if parsed.port is not None and not 0 < parsed.port < 65536:  # a non-number fails here too
             raise ValueError("port out of range")
     except (ArgumentError, ValueError):  # the URL is not echoed: it may hold a password
-        raise UserError(f"invalid database URL ({expected})") from None
+        raise DatabaseURLError(f"invalid database URL ({expected})") from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(f"unsupported database {backend!r} in the database URL ({expected})")
