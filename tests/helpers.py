@@ -109,6 +109,19 @@ def forty(day: int = 10) -> list[dict[str, Any]]:
     return [launch(n, f"2030-01-{day + n % 15:02d}T{n % 24:02d}:30:00Z") for n in range(1, 41)]
 
 
+# ---- time ----
+
+
+class Clock:
+    """A settable clock for dispatchers and the bot (``clock.now = ...`` moves it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 # ---- snapshots applied to a store ----
 
 T0 = datetime(2026, 3, 24, tzinfo=UTC)

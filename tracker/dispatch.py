@@ -199,6 +199,7 @@ class Dispatcher:
             link=story.link,
             lead=timedelta(seconds=head.lead_seconds) if head.lead_seconds else None,
             reply_to=self.store.outbox.previous_message(head.channel_id, head.event_id, head.id),
+            briefing=story.briefing,
         )
 
     def _deliver(self, group: list[Claimed], stats: DispatchStats) -> None:

@@ -69,6 +69,24 @@ class TimeSpec:
 
 
 @dataclass(frozen=True)
+class Briefing:
+    """What a source says about a launch beyond its date, for the alerts of a launch night:
+    the webcast, the odds, the weather, why it holds or failed, and the newest librarian note."""
+
+    webcast: str | None = None  # the first http(s) video link
+    webcast_live: bool = False
+    probability: int | None = None  # percent chance of favourable weather
+    weather: str | None = None
+    hold_reason: str | None = None
+    fail_reason: str | None = None
+    note: str | None = None  # the newest update (LL2 ``updates[].comment``)
+
+    @property
+    def empty(self) -> bool:
+        return self == Briefing()
+
+
+@dataclass(frozen=True)
 class EventSnapshot:
     """One source's view of one event at one moment: the output of ``parse``."""
 
@@ -85,6 +103,7 @@ class EventSnapshot:
     window_start: datetime | None = None
     window_end: datetime | None = None
     url: str | None = None
+    briefing: Briefing | None = None
 
     def fields(self) -> dict[str, object]:
         """The normalised fields a revision is compared on."""
@@ -99,6 +118,7 @@ class EventSnapshot:
             "when": self.when,
             "window_start": self.window_start,
             "window_end": self.window_end,
+            "briefing": self.briefing if self.briefing and not self.briefing.empty else None,
         }
 
 
@@ -123,6 +143,9 @@ TIME_CHANGES = frozenset(
 )
 
 
+Window = tuple[datetime | None, datetime | None]  # a launch window: (start, end)
+
+
 @dataclass(frozen=True)
 class Change:
     """A classified difference between two views of one event."""
@@ -133,6 +156,8 @@ class Change:
     old_status: str | None = None
     new_status: str | None = None
     detail: str = ""
+    old_window: Window | None = None
+    new_window: Window | None = None
 
 
 class FetchOutcome(enum.StrEnum):
@@ -185,6 +210,8 @@ class ChangeRecord:
     old_status: str | None
     new_status: str | None
     detail: str = ""
+    old_window: Window | None = None
+    new_window: Window | None = None
 
 
 @dataclass(frozen=True)

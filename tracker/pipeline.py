@@ -201,11 +201,19 @@ def replay(
     paths: Iterable[Path],
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
+    *,
+    alerts: str = "now",
 ) -> Iterator[tuple[Path, RunResult]]:
-    """Apply recorded files as if each had been fetched at the time in its name."""
+    """Apply recorded files as if each had been fetched at the time in its name.
+
+    ``alerts`` (see ``store.run.ALERT_MODES``): by default no alert is made about an event
+    that is long over by now; "off" makes none (a backfill). Files older than what the
+    source already holds are refused before anything is applied: history is appended to,
+    never rewritten (an older snapshot would read as every later change undone)."""
     guard = guard or DropGuard()
     files = list(recorded_files(paths))
     stamps = [(stamp_of(path), path) for path in files]
+    _check_order(store, source.name, stamps)
     for observed_at, path in stamps:
         doc = RawDocument(path.read_bytes(), observed_at, url=path.resolve().as_uri(), status=200)
         with store.source_run(
@@ -216,9 +224,22 @@ def replay(
             replay_of=str(path),
             policy=policy,
             trust=source.trust,
+            alerts=alerts,
         ) as run:
             result = ingest(run, source, doc, guard)
         yield path, result
+
+
+def _check_order(store: Store, source: str, stamps: list[tuple[datetime, Path]]) -> None:
+    newest = store.last_ok(source)
+    for observed_at, path in stamps:
+        if newest is not None and observed_at < newest:
+            raise UserError(
+                f"{path.name} ({observed_at:%Y-%m-%d %H:%M} UTC) is older than the newest snapshot "
+                f"source {source!r} already holds ({newest:%Y-%m-%d %H:%M} UTC); replay only newer "
+                "files, or into a fresh database"
+            )
+        newest = observed_at
 
 
 def _log_result(name: str, result: RunResult) -> None:

@@ -91,7 +91,7 @@ def test_follow_falcon_9_and_get_one_alert_in_my_time_zone(bot: Bot) -> None:
     assert before.name.startswith("ll2-launch-upcoming-2020-11-13") and after.name.startswith(
         "ll2-launch-upcoming-2020-11-14"
     )
-    list(replay(bot.store, build_source("ll2-launches", "ll2-launches"), [before, after]))
+    list(replay(bot.store, build_source("ll2-launches", "ll2-launches"), [before, after], alerts="recorded"))
     deliver(bot)
     alerts = [m for m in bot.fake.messages(USER) if m.params.get("reply_markup")]
     assert len(alerts) == 1

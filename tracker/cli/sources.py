@@ -46,10 +46,14 @@ def poll(app: App, names: tuple[str, ...]) -> None:
 @click.argument("source_name", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--verbose", "-v", is_flag=True, help="One line per file.")
+@click.option("--no-alerts", is_flag=True, help="Queue no alerts at all: a pure backfill of history.")
 @pass_app
 @handle_errors
-def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -> None:
-    """Apply recorded files as if fetched at the UTC time in their names (folders in name order)."""
+def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool, no_alerts: bool) -> None:
+    """Apply recorded files as if fetched at the UTC time in their names (folders in name order).
+
+    Files older than what the source already holds are refused; no alert is queued about an
+    event that is long over by now."""
     import time
     from collections import Counter
 
@@ -62,8 +66,13 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     kinds: Counter[str] = Counter()
     files = 0
     policy = app.config.alerts.policy()
-    for path, result in replay_files(app.store, source, paths, _guard(scfg, DropGuard), policy):
+    alerts = "off" if no_alerts else "now"
+    deliveries = 0
+    for path, result in replay_files(
+        app.store, source, paths, _guard(scfg, DropGuard), policy, alerts=alerts
+    ):
         files += 1
+        deliveries += result.deliveries
         outcomes[result.outcome.value] += 1
         kinds.update(c.kind.value for c in result.changes)
         if verbose or not result.outcome.healthy:
@@ -71,7 +80,10 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
     found = ", ".join(f"{n} {k}" for k, n in kinds.most_common()) or "none"
-    click.echo(f"replayed {files} files into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}")
+    click.echo(
+        f"replayed {files} files into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}; "
+        f"alerts queued: {deliveries if not no_alerts else 'none (--no-alerts)'}"
+    )
 
 
 def _guard(scfg: SourceConfig | None, guard_cls: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.errors import ParseError
-from tracker.models import EventKind, EventSnapshot, Parsed, RawDocument
+from tracker.models import Briefing, EventKind, EventSnapshot, Parsed, RawDocument
 from tracker.sources.base import Source
 from tracker.status import normalise_status
 from tracker.timespec import from_ll2, parse_iso
@@ -165,6 +165,47 @@ def web_link(item: dict[str, Any], page: str, web_url: str) -> str | None:
     return _name(item.get("url"))
 
 
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _video(item: dict[str, Any]) -> str | None:
+    """The first http(s) video link: ``vid_urls`` (2.2.0+, objects) or ``vidURLs`` (2.0.0,
+    objects or plain strings), in the order LL2 gives them."""
+    for key in ("vid_urls", "vidURLs"):
+        values = item.get(key)
+        for value in values if isinstance(values, list) else []:
+            url = value.get("url") if isinstance(value, dict) else value
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                return url
+    return None
+
+
+def _newest_note(item: dict[str, Any]) -> str | None:
+    """The comment of the newest ``updates`` entry (LL2's librarian notes, detailed mode)."""
+    updates = [u for u in item.get("updates") or [] if isinstance(u, dict) and _text(u.get("comment"))]
+    if not updates:
+        return None
+    newest = max(updates, key=lambda u: str(u.get("created_on") or ""))
+    return _text(newest.get("comment"))
+
+
+def briefing_of(item: dict[str, Any]) -> Briefing | None:
+    """Webcast, probability, weather, hold and failure reasons and the newest note, where given."""
+    probability = item.get("probability")
+    briefing = Briefing(
+        webcast=_video(item),
+        webcast_live=item.get("webcast_live") is True,
+        # LL2 writes -1 (older versions) or null when it has no forecast
+        probability=probability if isinstance(probability, int) and 0 <= probability <= 100 else None,
+        weather=_text(item.get("weather_concerns")),
+        hold_reason=_text(item.get("holdreason")),
+        fail_reason=_text(item.get("failreason")),
+        note=_newest_note(item),
+    )
+    return None if briefing.empty else briefing
+
+
 def _title_parts(name: str) -> tuple[str | None, str | None]:
     """LL2 names launches "Vehicle | Mission"."""
     if "|" in name:
@@ -209,6 +250,7 @@ def launch_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | 
         window_start=_instant(item.get("window_start")),
         window_end=_instant(item.get("window_end")),
         url=web_link(item, "launch", web_url),
+        briefing=briefing_of(item),
     )
 
 
@@ -234,4 +276,5 @@ def event_snapshot(item: dict[str, Any], web_url: str = "") -> EventSnapshot | N
         mission=_name(first_launch.get("mission")),
         site=_name(item.get("location")),
         url=web_link(item, "event", web_url),
+        briefing=briefing_of(item),
     )

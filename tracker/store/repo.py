@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.errors import StoreError, UserError
 from tracker.models import (
     HEALTHY_OUTCOMES,
+    Briefing,
     ChangeKind,
     ChangeRecord,
     EventKind,
@@ -47,6 +48,7 @@ class Story:
     source: str | None
     checked_at: datetime | None
     link: str | None
+    briefing: Briefing | None = None
 
 
 class Store:
@@ -88,6 +90,7 @@ class Store:
         replay_of: str | None = None,
         policy: AlertPolicy | None = None,
         trust: int = 50,
+        alerts: str = "live",
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -102,7 +105,7 @@ class Store:
                 if source.url != url:  # a new configured URL forgets what the old one said
                     source.moved_url = source.disabled_reason = None
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of, policy, trust)
+            yield SourceRun(session, source, observed_at, replay_of, policy, trust, alerts)
 
     # ---- reading -------------------------------------------------------------
 
@@ -309,5 +312,7 @@ class Store:
         source = chosen[-1].source if chosen else (history[-1].source if history else None)
         link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
         checked = self.last_ok(source) if source else None
+        latest = next((r for r in reversed(history) if not r.disagrees), None)
+        briefing = latest.snapshot.briefing if latest else None
         return Story(event, chosen, slips, total if slips or (total and total.total_seconds()) else None,
-                     source, checked, link)  # fmt: skip
+                     source, checked, link, briefing)  # fmt: skip
