@@ -26,7 +26,7 @@ from tracker.bot.common import (
 )
 from tracker.bot.views import esc
 from tracker.errors import UserError
-from tracker.follows import describe, follows_event, matches, parse_filter
+from tracker.follows import describe, families, follows_event, matches, parse_filter
 from tracker.models import ChannelKind, Follow, Subscriber
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.zones import check_zone, zone_at, zone_of
@@ -112,8 +112,14 @@ async def follow(update: Update, context: Context) -> None:
             )
             return
     created = await call(d.store.subscriptions.follow, sub.name, criteria)
+    offer = None
+    if "event" not in criteria:  # offer to leave out what recurs ("Except Starlink")
+        events = await call(d.store.upcoming, d.clock(), limit=2000)
+        found = [e for e in events if matches(created, e)]
+        rows = [(f"Except {name}", f"exc:{created.id}:{name[:40]}") for name in families(found)]
+        offer = presses.buttons(rows) if rows else None
     await reply(update, f"Following #{created.id}: <b>{esc(describe(created.criteria))}</b>. "
-                        "You will get an alert whenever a matching event moves.")  # fmt: skip
+                        "You will get an alert whenever a matching event moves.", offer)  # fmt: skip
 
 
 @guarded
