@@ -118,7 +118,7 @@ class Dispatcher:
                 break
             stats.claimed += len(claimed)
             faults.point("dispatch.after_claim")
-            groups = self.group(claimed)
+            groups = self._not_busy_first(self.group(claimed))
             for n, group in enumerate(groups):
                 if self.stop.is_set():  # shutting down: hand the rest back to the queue at once
                     rest = [r.id for g in groups[n:] for r in g]
@@ -130,6 +130,21 @@ class Dispatcher:
             if len(claimed) < limit:
                 break
         return stats
+
+    def _not_busy_first(self, groups: list[list[Claimed]]) -> list[list[Claimed]]:
+        """Messages to recipients that are free now before those whose own rate window is full
+        (a chat that just had a command answered), so that one busy chat never holds up a
+        fan-out; channels without rate windows keep the order."""
+
+        def busy(group: list[Claimed]) -> bool:
+            channel = self.channels.get(group[0].channel_kind)
+            hint = getattr(channel, "busy_for", None)
+            return bool(hint and hint(group[0].address) > 0)
+
+        flags = [busy(g) for g in groups]
+        return [g for g, b in zip(groups, flags, strict=True) if not b] + [
+            g for g, b in zip(groups, flags, strict=True) if b
+        ]
 
     def recover(self, stats: DispatchStats) -> None:
         interrupted = self.store.outbox.interrupted(self.clock())

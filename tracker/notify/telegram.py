@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import logging
 import os
 import threading
@@ -89,8 +90,13 @@ class RateLimiter:
 
     Times are recorded when a send *completes*, so the previous message has reached
     Telegram before the window is measured from it: network jitter cannot squeeze two
-    messages into one window at the server.
+    messages into one window at the server. A send in flight holds its place from the
+    moment it is granted (``reserve``) until it completes (``sent``), so that senders on
+    several threads and event loops (alerts, digests, command answers) share one budget
+    without ever being granted the same slot.
     """
+
+    IN_FLIGHT_POLL = 0.005  # seconds to wait when every slot is held by a send still in flight
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
@@ -99,32 +105,54 @@ class RateLimiter:
         self._global: collections.deque[float] = collections.deque()
         self._chats: dict[int, collections.deque[float]] = {}
         self._held: dict[int, float] = {}  # chat -> not before (after a 429)
+        self._flying: collections.Counter[int] = collections.Counter()  # chat -> sends in flight
         self._lock = threading.Lock()
 
-    def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float]]:
+    def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float, int]]:
         lim = self.limits
         own = self._chats.setdefault(chat, collections.deque())
-        out = [(self._global, lim.global_count, lim.global_window), (own, lim.chat_count, lim.chat_window)]
+        mine, everyone = self._flying[chat], self._flying.total()
+        out = [
+            (self._global, lim.global_count, lim.global_window, everyone),
+            (own, lim.chat_count, lim.chat_window, mine),
+        ]
         if chat < 0:
-            out.append((own, lim.group_count, lim.group_window))
+            out.append((own, lim.group_count, lim.group_window, mine))
         return out
 
-    def delay(self, chat: int) -> float:
-        """Seconds to wait before a message to ``chat`` may go."""
+    def delay(self, chat: int, *, own_only: bool = False) -> float:
+        """Seconds to wait before a message to ``chat`` may go (``own_only``: counting only the
+        chat's own windows, not the overall one, which every chat waits for alike)."""
         now = self.clock()
         ready = self._held.get(chat, now)
-        for times, count, window in self._windows(chat):
-            if len(times) >= count:
-                ready = max(ready, times[-count] + window)
+        for times, count, window, flying in self._windows(chat)[1 if own_only else 0 :]:
+            room = count - flying
+            if room <= 0:
+                ready = max(ready, now + self.IN_FLIGHT_POLL)
+            elif len(times) >= room:
+                ready = max(ready, times[-room] + window)
         return max(0.0, ready - now)
 
-    def acquire(self, chat: int) -> None:
+    def reserve(self, chat: int) -> float:
+        """0 and the slot is this caller's (call ``sent`` when the send completes), or the
+        seconds to wait before asking again."""
         with self._lock:
-            while (wait := self.delay(chat)) > 0:
-                self.sleep(wait)
+            wait = self.delay(chat)
+            if wait <= 0:
+                self._flying[chat] += 1
+            return wait
+
+    def acquire(self, chat: int) -> None:
+        while (wait := self.reserve(chat)) > 0:
+            self.sleep(wait)
 
     def sent(self, chat: int) -> None:
+        """The granted send to ``chat`` completed (or failed): it now counts from this moment."""
         with self._lock:
+            if self._flying[chat] > 0:
+                self._flying[chat] -= 1
+                if not self._flying[chat]:
+                    del self._flying[chat]
             now = self.clock()
             self._global.append(now)
             self._chats.setdefault(chat, collections.deque()).append(now)
@@ -139,6 +167,22 @@ class RateLimiter:
     def hold(self, chat: int, seconds: float) -> None:
         with self._lock:
             self._held[chat] = self.clock() + seconds
+
+
+_BUDGETS: dict[tuple[str, str, Limits], RateLimiter] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def budget_for(token: str, base_url: str, limits: Limits | None = None) -> RateLimiter:
+    """The one rate budget of the bot with ``token`` at ``base_url`` in this process, shared by
+    its command answers (``bot.pacing``), alerts and digests (``TelegramChannel``): Telegram
+    counts every message of a bot against the same limits."""
+    digest = hashlib.sha256(token.encode()).hexdigest()  # the token itself is never kept as a key
+    key = (digest, base_url, limits or Limits())
+    with _BUDGETS_LOCK:
+        if key not in _BUDGETS:
+            _BUDGETS[key] = RateLimiter(key[2])
+        return _BUDGETS[key]
 
 
 def _utf16_len(text: str) -> int:
@@ -226,11 +270,12 @@ class TelegramChannel(Channel):
         network_retry: float = 30.0,
         timeout: float = 30.0,
         store: Any = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store  # digests are built from it (``send_digest``)
         self._token = token
         self.base_url = base_url
-        self.limiter = RateLimiter(limits or Limits())
+        self.limiter = limiter or budget_for(token, base_url, limits)
         self.max_length = max_length
         self.network_retry = network_retry
         self.timeout = timeout
@@ -276,6 +321,14 @@ class TelegramChannel(Channel):
 
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         return None  # Telegram cannot say whether an earlier send went out
+
+    def busy_for(self, address: str) -> float:
+        """Seconds until this chat's own windows have room (it just had an answer or an alert):
+        the dispatcher sends to other chats first instead of waiting in line."""
+        try:
+            return self.limiter.delay(int(address), own_only=True)
+        except ValueError:
+            return 0.0
 
     def send(self, alert: Alert, address: str) -> SendResult:
         try:
