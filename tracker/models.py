@@ -310,6 +310,7 @@ class DeliveryKind(enum.StrEnum):
     CHANGE = "change"  # an alert about one or more changes to an event
     REMINDER = "reminder"  # a reminder before T-0
     DIGEST = "digest"  # a subscriber's daily digest
+    TEST = "test"  # `tracker test-alert`: sent at once, never queued
 
 
 class ChannelKind(enum.StrEnum):
@@ -329,6 +330,17 @@ class Channel:
     kind: str  # a key of tracker.notify.CHANNEL_KINDS
     address: str
     active: bool = True
+
+
+@dataclass(frozen=True)
+class SeenChat:
+    """A Telegram chat the bot has seen (private, group, supergroup or channel)."""
+
+    id: int
+    type: str
+    title: str | None
+    username: str | None
+    last_seen: datetime
 
 
 @dataclass(frozen=True)

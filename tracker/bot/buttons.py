@@ -8,7 +8,7 @@ from datetime import tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from tracker.bot import views
-from tracker.bot.common import Context, buttons, call, deps, log, reply, subscriber
+from tracker.bot.common import Context, buttons, call, deps, log, may_change, reply, subscriber
 from tracker.display import plain
 from tracker.errors import UserError
 from tracker.follows import NOT, describe
@@ -124,6 +124,8 @@ async def _act(update: Update, context: Context, action: str, value: str) -> str
     if action == "hist" and value.isdigit():
         await send_history(update, context, int(value))
         return ""
+    if not await may_change(update, context):
+        return "Only the group's administrators can change this."
     sub = await subscriber(update, context)
     if sub is None:
         return "This chat is not subscribed: send /start first."

@@ -100,8 +100,21 @@ def _compact_path(values: list[TimeSpec | None], zone: tzinfo) -> str:
     return " → ".join(out)
 
 
+def test_alert(now: datetime, zone: tzinfo) -> Alert:
+    """What ``tracker test-alert`` sends: a message about no real event, marked as a test."""
+    from tracker.models import EventKind, Precision
+    from tracker.timespec import span
+
+    when = span(now.replace(second=0, microsecond=0) + timedelta(days=1), Precision.MINUTE)
+    event = EventRecord(0, EventKind.LAUNCH, "launch", "Launch tracker test message", when, None, None,
+                        None, None, None, True, now)  # fmt: skip
+    return Alert((0,), DeliveryKind.TEST, event, (), zone)
+
+
 def headline(alert: Alert) -> str:
     """The first line, in plain words (escape it before use)."""
+    if alert.kind == DeliveryKind.TEST:
+        return "Test: alerts reach this channel"
     if alert.kind == DeliveryKind.REMINDER:
         lead = format_duration(alert.lead or timedelta(0)).lstrip("+")
         return f"Reminder: T-{lead}"

@@ -14,6 +14,7 @@ import collections
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 import warnings
@@ -43,6 +44,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LENGTH = 4096
+_ADDRESS = re.compile(r"(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})(:\d+)?")  # CHAT, @username, CHAT:TOPIC
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "bot was blocked", "chat was deleted")
 
 
@@ -58,6 +60,8 @@ class TelegramSection(BaseModel):
     rate_global_per_second: float = Field(default=30.0, gt=0)
     rate_chat_per_second: float = Field(default=1.0, gt=0)
     rate_group_per_minute: float = Field(default=20.0, gt=0)
+    group_admins_only: bool = True  # in groups only chat administrators change follows and settings
+    admin_cache_seconds: float = Field(default=300.0, ge=0)
 
     def token(self, env: Mapping[str, str] | None = None) -> str | None:
         """The bot token from ``$token_env``; None when unset or empty (the bot is then off)."""
@@ -249,8 +253,11 @@ class TelegramChannel(Channel):
 
     @classmethod
     def check_address(cls, address: str) -> str:
-        if not address.lstrip("-").isdigit():
-            raise ValueError(f"{address!r} is not a Telegram chat id (a number)")
+        if not _ADDRESS.fullmatch(address):
+            raise ValueError(
+                f"{address!r} is not a Telegram chat: give a chat id (-1001234567890), "
+                "@channelname, or CHAT:TOPIC for a forum topic"
+            )
         return address
 
     @classmethod
@@ -326,15 +333,15 @@ class TelegramChannel(Channel):
         """Seconds until this chat's own windows have room (it just had an answer or an alert):
         the dispatcher sends to other chats first instead of waiting in line."""
         try:
-            return self.limiter.delay(int(address), own_only=True)
+            return self.limiter.delay(int(address.partition(":")[0]), own_only=True)
         except ValueError:
             return 0.0
 
     def send(self, alert: Alert, address: str) -> SendResult:
-        try:
-            chat = int(address)
-        except ValueError:
-            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        target = self._target(address)
+        if isinstance(target, SendResult):
+            return target
+        chat, thread = target
         parts = split_message(alert, self.max_length)
         keyboard = _keyboard(alert.event.id)
         reply_to = int(alert.reply_to) if alert.reply_to and alert.reply_to.isdigit() else None
@@ -343,7 +350,7 @@ class TelegramChannel(Channel):
             markup = keyboard if i == len(parts) - 1 else None
             try:
                 message_id = self._send_part(
-                    chat, as_html, as_text, reply_to, markup, later=first is not None
+                    chat, as_html, as_text, reply_to, markup, later=first is not None, thread=thread
                 )
             except _Failed as exc:
                 if first is None:
@@ -358,10 +365,10 @@ class TelegramChannel(Channel):
     def send_text(self, address: str, text: str) -> SendResult:
         """A plain message (a daily digest, an operator alert): escaped, and split on line
         boundaries into parts that each fit, chained as replies."""
-        try:
-            chat = int(address)
-        except ValueError:
-            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        target = self._target(address)
+        if isinstance(target, SendResult):
+            return target
+        chat, thread = target
         parts: list[str] = []
         for line in text.splitlines():
             line = line[: self.max_length // 6]  # even fully escaped, one line fits
@@ -375,7 +382,7 @@ class TelegramChannel(Channel):
         for part in parts or [" "]:
             try:
                 message_id = self._send_part(
-                    chat, _esc_lines(part), part, reply_to, None, later=first is not None
+                    chat, _esc_lines(part), part, reply_to, None, later=first is not None, thread=thread
                 )
             except _Failed as exc:
                 if first is None:
@@ -404,8 +411,35 @@ class TelegramChannel(Channel):
             return SendResult.ok("empty")
         return self.send_text(delivery.address, render_digest(digest).text)
 
+    def _target(self, address: str) -> tuple[int, int | None] | SendResult:
+        """``CHAT`` or ``CHAT:TOPIC`` (a forum topic's ``message_thread_id``) as (chat id, topic).
+        A channel or group written ``@username`` is looked up with getChat once; the channel
+        then moves to the numeric id (which never changes, unlike a username)."""
+        chat, _, topic = address.partition(":")
+        if topic and not topic.isdigit():
+            return SendResult.permanent(f"{address!r}: the topic after ':' should be a number")
+        thread = int(topic) if topic else None
+        if chat.startswith("@") and len(chat) > 1:
+            from telegram import error
+
+            try:
+                found = self._run(self._lookup(chat))
+            except error.BadRequest as exc:
+                return SendResult.permanent(f"no chat {chat} ({exc.message}); is the bot a member or admin?")
+            except error.TelegramError as exc:
+                return SendResult.retry(self.network_retry, f"looking up {chat}: {exc}")
+            return SendResult.moved(f"{found}:{thread}" if thread else str(found), f"{chat} is chat {found}")
+        try:
+            return int(chat), thread
+        except ValueError:
+            return SendResult.permanent(f"{address!r} is not a Telegram chat id, @username or CHAT:TOPIC")
+
+    async def _lookup(self, username: str) -> int:
+        bot = await self._get_bot()
+        return int((await bot.get_chat(username)).id)
+
     def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
-                   markup: InlineKeyboardMarkup | None, *, later: bool) -> int:  # fmt: skip
+                   markup: InlineKeyboardMarkup | None, *, later: bool, thread: int | None = None) -> int:  # fmt: skip
         """One message; raises _Failed. Parts after the first retry in place (the first is out)."""
         from telegram import error
 
@@ -415,7 +449,7 @@ class TelegramChannel(Channel):
             self.limiter.acquire(chat)
             try:
                 try:
-                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup))
+                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup, thread))
                 finally:
                     self.limiter.sent(chat)  # a refused message counts too
             except error.RetryAfter as exc:
@@ -436,7 +470,7 @@ class TelegramChannel(Channel):
                 if "can't parse entities" not in low:
                     raise _Failed(SendResult.permanent(f"bad request: {exc.message}")) from exc
                 log.error("our bug: Telegram cannot parse the HTML of an alert (%s); sent as plain text", exc)
-                return self._plain(chat, as_text, reply_to, markup)
+                return self._plain(chat, as_text, reply_to, markup, thread)
             except error.InvalidToken as exc:
                 raise _Failed(SendResult.retry(300, "the bot token is invalid")) from exc
             except (error.NetworkError, TimeoutError) as exc:  # TimedOut included
@@ -446,19 +480,20 @@ class TelegramChannel(Channel):
             except error.TelegramError as exc:
                 raise _Failed(SendResult.retry(self.network_retry, f"telegram: {exc}")) from exc
 
-    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None) -> int:
+    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None,
+               thread: int | None = None) -> int:  # fmt: skip
         from telegram import error
 
         self.limiter.acquire(chat)
         try:
-            return self._run(self._post(chat, text, None, reply_to, markup))
+            return self._run(self._post(chat, text, None, reply_to, markup, thread))
         except error.TelegramError as exc:
             raise _Failed(SendResult.retry(self.network_retry, f"plain-text fallback failed: {exc}")) from exc
         finally:
             self.limiter.sent(chat)
 
     async def _post(self, chat: int, text: str, parse_mode: str | None, reply_to: int | None,
-                    markup: InlineKeyboardMarkup | None) -> int:  # fmt: skip
+                    markup: InlineKeyboardMarkup | None, thread: int | None = None) -> int:  # fmt: skip
         from telegram import LinkPreviewOptions, ReplyParameters
 
         bot = await self._get_bot()
@@ -470,6 +505,7 @@ class TelegramChannel(Channel):
             reply_parameters=reply,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=thread,
         )
         return int(message.message_id)
 

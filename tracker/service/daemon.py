@@ -177,12 +177,12 @@ class Daemon:
         if token is None:
             return None
         from tracker.bot import build_application
-        from tracker.bot.common import Deps
+        from tracker.bot.common import deps_for
         from tracker.bot.runner import BotRunner
         from tracker.notify.telegram import limits_of
 
         application = build_application(
-            token, section.api_base_url, Deps(self.store, frozenset(section.admin_ids)), limits_of(section)
+            token, section.api_base_url, deps_for(section, self.store), limits_of(section)
         )
         runner = BotRunner(application)
         try:
