@@ -262,3 +262,48 @@ def alerts(sink: Path) -> list[str]:
 def runs(config: Path) -> int:
     doc = json.loads(tracker(config, "status", "--json").stdout)
     return sum(1 for s in doc["sources"] if s["last_run"])
+
+
+# ---- delivery across a killed dispatcher ----
+
+
+def seed_slips(url: str, channel: tuple[str, str], events: int, *, title: str = "Launch") -> int:
+    """``events`` launches a month away, each slipped once, followed by one subscriber on
+    ``channel`` (kind, address): one pending alert per launch. Returns how many."""
+    from datetime import timedelta
+
+    from tracker.follows import parse_filter
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    t0 = now + timedelta(days=30)
+    store = Store.open(url)
+    store.subscriptions.add("watcher", "UTC", [channel], {})
+    store.subscriptions.follow("watcher", parse_filter(["all"]))
+    items = [snap(f"l{n}", span(t0 + timedelta(hours=n), Precision.MINUTE), title=f"{title} {n}",
+                  kind=EventKind.LAUNCH, type_="launch") for n in range(events)]  # fmt: skip
+    apply(store, items, now - timedelta(hours=2))
+    moved = [snap(s.source_ref, span(s.when.earliest + timedelta(days=1), Precision.MINUTE), title=s.title,
+                  kind=EventKind.LAUNCH, type_="launch") for s in items]  # fmt: skip
+    apply(store, moved, now - timedelta(hours=1))
+    total = store.outbox.counts()["pending"]
+    store.close()
+    return total
+
+
+def deliver_once(url: str, config: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``tracker deliver --once`` as a process, killed at ``fault`` (``TRACKER_FAULT``) if given."""
+    env = {**os.environ, "TRACKER_CONFIG": str(config), "TRACKER_DATABASE_URL": url}
+    env.pop("TRACKER_FAULT", None)
+    if fault:
+        env["TRACKER_FAULT"] = fault
+    return subprocess.run([sys.executable, "-m", "tracker.cli", "deliver", "--once"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def isolate_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str = "cli.db") -> str:
+    """The CLI in-process on a fresh SQLite database, with no user config file; the URL."""
+    url = f"sqlite:///{tmp_path / db}"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.setattr("tracker.config.load.default_config_path", lambda: tmp_path / "absent.toml")
+    return url

@@ -262,8 +262,8 @@ class Dispatcher:
 def default_channels(cfg: TrackerConfig | None = None, store: Store | None = None) -> dict[str, Channel]:
     """Every registered channel the configuration sets up (the console always).
 
-    Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``):
-    each keeps its own rate limiter."""
+    Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``): the
+    bot's rate budget is shared within a process (``telegram.budget_for``), not across processes."""
     from tracker.notify import CHANNEL_KINDS, channel_class
     from tracker.notify.console import ConsoleChannel
 

@@ -12,49 +12,18 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import apply, delivered_ids, snap
-from tracker.follows import parse_filter
-from tracker.models import ChannelKind, EventKind, Precision
+from tests.helpers import deliver_once, delivered_ids, seed_slips
+from tracker.models import ChannelKind
 from tracker.store.repo import Store
-from tracker.timespec import span
-
-NOW = datetime.now(UTC).replace(second=0, microsecond=0)
-T0 = NOW + timedelta(days=30)
 
 
 def seed(url: str, sink: Path, events: int) -> int:
     """``events`` launches, each slipped once: one alert per launch for a console file."""
-    store = Store.open(url)
-    store.subscriptions.add("watcher", "UTC", [(ChannelKind.CONSOLE, str(sink))], {})
-    store.subscriptions.follow("watcher", parse_filter(["all"]))
-    items = [snap(f"l{n}", span(T0 + timedelta(hours=n), Precision.MINUTE), title=f"Launch {n}",
-                  kind=EventKind.LAUNCH, type_="launch") for n in range(events)]  # fmt: skip
-    apply(store, items, NOW - timedelta(hours=2))
-    moved = [snap(s.source_ref, span(s.when.earliest + timedelta(days=1), Precision.MINUTE), title=s.title,
-                  kind=EventKind.LAUNCH, type_="launch") for s in items]  # fmt: skip
-    apply(store, moved, NOW - timedelta(hours=1))
-    total = store.outbox.counts()["pending"]
-    store.close()
-    return total
-
-
-def deliver(url: str, config: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TRACKER_CONFIG": str(config), "TRACKER_DATABASE_URL": url}
-    env.pop("TRACKER_FAULT", None)
-    if fault:
-        env["TRACKER_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "tracker.cli", "deliver", "--once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return seed_slips(url, (ChannelKind.CONSOLE, str(sink)), events)
 
 
 @pytest.fixture
@@ -68,12 +37,12 @@ def config(tmp_path):
 def test_sigkill_between_claim_and_mark_delivers_exactly_once(db_url, tmp_path, config, fault):
     sink = tmp_path / "alerts.txt"
     total = seed(db_url, sink, 12)
-    killed = deliver(db_url, config, fault)
+    killed = deliver_once(db_url, config, fault)
     assert killed.returncode == -signal.SIGKILL
     before = delivered_ids(sink) if sink.exists() else []
     assert len(before) == (1 if fault == "dispatch.after_send" else 0)
     time.sleep(1.2)  # the dead dispatcher's lease runs out
-    again = deliver(db_url, config)
+    again = deliver_once(db_url, config)
     assert again.returncode == 0, again.stderr
     ids = delivered_ids(sink)
     assert sorted(ids) == sorted(set(ids)), "an alert was delivered twice"

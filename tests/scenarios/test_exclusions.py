@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
-from tests.helpers import Clock, blocks, corpus_dir
+from tests.helpers import Clock, blocks, corpus_dir, isolate_cli
 from tracker.cli import main
 from tracker.dispatch import Dispatcher
 from tracker.follows import parse_filter
@@ -46,9 +46,7 @@ def test_all_launches_except_starlink_hear_no_starlink_alert(tmp_path):
 
 
 def test_the_cli_follows_with_an_exclusion(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
-    monkeypatch.setattr("tracker.config.load.default_config_path", lambda: tmp_path / "absent.toml")
+    isolate_cli(tmp_path, monkeypatch)
     runner = CliRunner()
     assert runner.invoke(main, ["subscribers", "add", "ada", "--console", "-"]).exit_code == 0
     done = runner.invoke(main, ["follow", "ada", "all", "launches", "except", "Starlink"])

@@ -9,7 +9,7 @@ from datetime import UTC
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import corpus_dir
+from tests.helpers import corpus_dir, isolate_cli
 from tracker.cli import main
 from tracker.display import instant_text, when_text
 from tracker.errors import UserError
@@ -71,9 +71,7 @@ def test_a_snapshot_older_than_the_newest_is_refused(tmp_path):
 
 
 def test_the_cli_refuses_with_one_line_and_offers_no_alerts(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
-    monkeypatch.setattr("tracker.config.load.default_config_path", lambda: tmp_path / "absent.toml")
+    isolate_cli(tmp_path, monkeypatch)
     files = sorted(corpus_dir(SERIES).glob("*.json"))
     runner = CliRunner()
     done = runner.invoke(main, ["replay", "ll2-launches", "--no-alerts", str(files[3]), str(files[4])])

@@ -280,13 +280,13 @@ def test_alert(app: App, subscriber: str) -> None:
     failed = 0
     try:
         for channel in sub.channels:
-            label = f"{channel.kind.value} {channel.address}"
+            label = f"{channel.kind} {channel.address}"
             sender = channels.get(channel.kind)
             if not channel.active:
                 click.echo(f"{label}: inactive (not tried)")
                 continue
             if sender is None:
-                click.echo(f"{label}: not configured here (see the [{channel.kind.value}] section)")
+                click.echo(f"{label}: not configured here (see the [{channel.kind}] section)")
                 failed += 1
                 continue
             address = channel.address
@@ -297,11 +297,11 @@ def test_alert(app: App, subscriber: str) -> None:
                 address = result.new_address
                 result = sender.send(alert, address)
             if result.sent:
-                click.echo(f"{channel.kind.value} {address}: sent (message {result.message_id})")
+                click.echo(f"{channel.kind} {address}: sent (message {result.message_id})")
             else:
                 failed += 1
                 later = f"; retry in {result.retry_after:g} s" if result.retry_after else ""
-                click.echo(f"{channel.kind.value} {address}: failed: {result.error}{later}")
+                click.echo(f"{channel.kind} {address}: failed: {result.error}{later}")
     finally:
         for sender in channels.values():
             close = getattr(sender, "close", None)
