@@ -172,15 +172,17 @@ class Http:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = "*/*",
+        headers: Mapping[str, str] | None = None,
     ) -> RawDocument:
-        """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError."""
+        """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError.
+        ``headers`` are the source's own (an API key), sent with this request only."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise SourceError(f"{url}: only http and https URLs are fetched", "http_error", permanent=True)
         if self.settings.respect_robots and not self._robots.allowed(url):
             raise SourceError(
                 f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
             )
-        headers = {"Accept": accept}
+        headers = {**(headers or {}), "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
