@@ -111,6 +111,19 @@ def forty(day: int = 10) -> list[dict[str, Any]]:
     return [launch(n, f"2030-01-{day + n % 15:02d}T{n % 24:02d}:30:00Z") for n in range(1, 41)]
 
 
+# ---- time ----
+
+
+class Clock:
+    """A settable clock for dispatchers and the bot (``clock.now = ...`` moves it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 # ---- snapshots applied to a store ----
 
 T0 = datetime(2026, 3, 24, tzinfo=UTC)
@@ -162,7 +175,7 @@ def apply(
         return ingest(run, source, RawDocument(b"", at), DropGuard())  # type: ignore[arg-type]
 
 
-def seed_slips(url: str, channels: list[tuple[Any, str]], events: int) -> int:
+def seed_slips(url: str, channels: list[tuple[Any, str]], events: int, *, title: str = "Launch") -> int:
     """``events`` launches a month out, each slipped once, followed by one subscriber on
     ``channels``: one alert per launch and channel. The number of deliveries queued."""
     from datetime import timedelta
@@ -174,7 +187,7 @@ def seed_slips(url: str, channels: list[tuple[Any, str]], events: int) -> int:
     store = Store.open(url)
     store.subscriptions.add("watcher", "UTC", channels, {})
     store.subscriptions.follow("watcher", parse_filter(["all"]))
-    items = [snap(f"l{n}", span(t0 + timedelta(hours=n), Precision.MINUTE), title=f"Launch {n}",
+    items = [snap(f"l{n}", span(t0 + timedelta(hours=n), Precision.MINUTE), title=f"{title} {n}",
                   kind=EventKind.LAUNCH, type_="launch") for n in range(events)]  # fmt: skip
     apply(store, items, now - timedelta(hours=2))
     moved = [snap(s.source_ref, span(s.when.earliest + timedelta(days=1), Precision.MINUTE), title=s.title,
@@ -309,3 +322,30 @@ def wait_for(condition, seconds: float, what: str) -> float:
 
 def alerts(sink: Path) -> list[str]:
     return [b for b in sink.read_text().split("\n\n") if b.strip()] if sink.exists() else []
+
+
+def runs(config: Path) -> int:
+    doc = json.loads(tracker(config, "status", "--json").stdout)
+    return sum(1 for s in doc["sources"] if s["last_run"])
+
+
+# ---- delivery across a killed dispatcher ----
+
+
+def deliver_once(url: str, config: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``tracker deliver --once`` as a process, killed at ``fault`` (``TRACKER_FAULT``) if given."""
+    env = {**os.environ, "TRACKER_CONFIG": str(config), "TRACKER_DATABASE_URL": url}
+    env.pop("TRACKER_FAULT", None)
+    if fault:
+        env["TRACKER_FAULT"] = fault
+    return subprocess.run([sys.executable, "-m", "tracker.cli", "deliver", "--once"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def isolate_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str = "cli.db") -> str:
+    """The CLI in-process on a fresh SQLite database, with no user config file; the URL."""
+    url = f"sqlite:///{tmp_path / db}"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.setattr("tracker.config.load.default_config_path", lambda: tmp_path / "absent.toml")
+    return url

@@ -18,13 +18,11 @@ from tracker.config import (
     AlertsSection,
     DatabaseSection,
     DeliverySection,
-    EmailSection,
     HttpSection,
     LogSection,
     SchedulerSection,
     ServeSection,
     SourceConfig,
-    TelegramSection,
     TrackerConfig,
     TrackerSection,
     database_url,
@@ -34,6 +32,7 @@ from tracker.config import load as config_load
 from tracker.config import sections as config
 from tracker.config.load import load_config
 from tracker.errors import ConfigError
+from tracker.notify import channel_sections
 from tracker.sources import SOURCE_KINDS
 from tracker.sources.base import Source
 
@@ -456,9 +455,9 @@ def test_example_file_documents_every_key() -> None:
         "delivery": DeliverySection,
         "scheduler": SchedulerSection,
         "serve": ServeSection,
-        "email": EmailSection,
-        "telegram": TelegramSection,
+        **channel_sections(),  # each channel's own section: email, telegram, apprise, ...
     }
+    assert {"email", "telegram", "apprise"} <= set(sections)
     assert set(raw) == {*sections, "sources"}
     for name, model in sections.items():
         assert set(raw[name]) == set(model.model_fields), name

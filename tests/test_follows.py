@@ -91,3 +91,58 @@ def test_describe_round_trips():
     assert criteria == {"vehicle": "Falcon 9", "kind": "launch"}
     assert describe(criteria) == 'vehicle:"Falcon 9" kind:launch'
     assert describe({"all": "yes"}) == "everything"
+
+
+# ---- exclusions ----
+
+STARLINK = event("Falcon 9 Block 5 | Starlink Group 10-4", vehicle="Falcon 9 Block 5", provider="SpaceX",
+                 mission="Starlink Group 10-4", site="SLC-40")  # fmt: skip
+CREW = event("Falcon 9 Block 5 | Crew-12", vehicle="Falcon 9 Block 5", provider="SpaceX", mission="Crew-12")
+ELECTRON = event("Electron | Kinéis 1", vehicle="Electron", provider="Rocket Lab", site="Mahia")
+STATIC_FIRE = event("Starship static fire", kind="event", type_="static fire", vehicle="Starship",
+                    provider="SpaceX")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "criteria", "words"),
+    [
+        ("all launches except Starlink", {"all": "yes", "kind": "launch", "not_words": "Starlink"},
+         "everything kind:launch except words:Starlink"),
+        ("Falcon 9 but not Starlink", {"words": "Falcon 9", "not_words": "Starlink"},
+         'words:"Falcon 9" except words:Starlink'),
+        ("vehicle:Falcon 9 -Starlink", {"vehicle": "Falcon 9", "not_words": "Starlink"},
+         'vehicle:"Falcon 9" except words:Starlink'),
+        ("all except provider:SpaceX", {"all": "yes", "not_provider": "SpaceX"}, "everything except provider:SpaceX"),
+        ("except Starlink or Transporter", {"all": "yes", "not_words": "Starlink, Transporter"},
+         'everything except words:"Starlink, Transporter"'),
+        ("all without kind:static fire", {"all": "yes", "not_kind": "static fire"},
+         'everything except kind:"static fire"'),
+    ],
+)  # fmt: skip
+def test_exclusions_read_as_written(text, criteria, words):
+    assert parse_filter(text.split()) == criteria
+    assert describe(criteria) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("all launches except Starlink", {CREW, ELECTRON}),
+        ("Falcon 9 but not Starlink", {CREW}),
+        ("provider:SpaceX except kind:static fire", {STARLINK, CREW}),
+        ("all except provider:SpaceX", {ELECTRON}),
+        ("all except site:Mahia, SLC-40", {CREW, STATIC_FIRE}),
+        ("all except vehicle:Starship", {STARLINK, CREW, ELECTRON}),
+        ("SpaceX except Starlink or Crew-12", {STATIC_FIRE}),
+    ],
+)
+def test_excluded_events_do_not_match(text, chosen):
+    follow = Follow(1, parse_filter(text.split()))
+    assert {e for e in (STARLINK, CREW, ELECTRON, STATIC_FIRE) if matches(follow, e)} == chosen
+
+
+def test_an_empty_or_impossible_exclusion_is_a_clear_error():
+    with pytest.raises(UserError, match="what to leave out"):
+        parse_filter(["all", "except", "provider:"])
+    with pytest.raises(UserError, match="cannot be excluded"):
+        parse_filter(["Falcon", "except", "event:12"])

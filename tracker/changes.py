@@ -85,7 +85,10 @@ def detect(old: EventSnapshot | None, new: EventSnapshot) -> list[Change]:
         # A source that gives no status (a feed, a calendar) says nothing about it.
         changes.append(Change(ChangeKind.STATUS, old.when, new.when, old.status, new.status))
     if kind is None and _window(old) != _window(new) and None not in (*_window(old), *_window(new)):
-        changes.append(Change(ChangeKind.WINDOW, old.when, new.when, old.status, new.status))
+        changes.append(
+            Change(ChangeKind.WINDOW, old.when, new.when, old.status, new.status,
+                   old_window=_window(old), new_window=_window(new))
+        )  # fmt: skip
     return changes
 
 

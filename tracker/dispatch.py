@@ -130,7 +130,7 @@ class Dispatcher:
             stats.claimed += len(claimed)
             faults.point("dispatch.after_claim")
             claim = claimed[0].claim
-            groups = self.group(claimed)
+            groups = self._not_busy_first(self.group(claimed))
             for n, group in enumerate(groups):
                 held = [r.id for g in groups[n:] for r in g]
                 if self.stop.is_set():  # shutting down: hand the rest back to the queue at once
@@ -142,6 +142,21 @@ class Dispatcher:
             if len(claimed) < limit:
                 break
         return stats
+
+    def _not_busy_first(self, groups: list[list[Claimed]]) -> list[list[Claimed]]:
+        """Messages to recipients that are free now before those whose own rate window is full
+        (a chat that just had a command answered), so that one busy chat never holds up a
+        fan-out; channels without rate windows keep the order."""
+
+        def busy(group: list[Claimed]) -> bool:
+            channel = self.channels.get(group[0].channel_kind)
+            hint = getattr(channel, "busy_for", None)
+            return bool(hint and hint(group[0].address) > 0)
+
+        flags = [busy(g) for g in groups]
+        return [g for g, b in zip(groups, flags, strict=True) if not b] + [
+            g for g, b in zip(groups, flags, strict=True) if b
+        ]
 
     def recover(self, stats: DispatchStats) -> None:
         interrupted = self.store.outbox.interrupted(self.clock())
@@ -211,6 +226,7 @@ class Dispatcher:
             link=story.link,
             lead=timedelta(seconds=head.lead_seconds) if head.lead_seconds else None,
             reply_to=self.store.outbox.previous_message(head.channel_id, head.event_id, head.id),
+            briefing=story.briefing,
         )
 
     def _wait_turn(self, channel: Channel, group: list[Claimed], held: list[int]) -> bool:
@@ -317,8 +333,8 @@ class Dispatcher:
 def default_channels(cfg: TrackerConfig | None = None, store: Store | None = None) -> dict[str, Channel]:
     """Every registered channel the configuration sets up (the console always).
 
-    Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``):
-    each keeps its own rate limiter."""
+    Only one process should deliver Telegram alerts (``tracker run`` or ``tracker bot``): the
+    bot's rate budget is shared within a process (``telegram.budget_for``), not across processes."""
     from tracker.notify import CHANNEL_KINDS, channel_class
     from tracker.notify.console import ConsoleChannel
 

@@ -83,6 +83,24 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Briefing:
+    """What a source says about a launch beyond its date, for the alerts of a launch night:
+    the webcast, the odds, the weather, why it holds or failed, and the newest librarian note."""
+
+    webcast: str | None = None  # the first http(s) video link
+    webcast_live: bool = False
+    probability: int | None = None  # percent chance of favourable weather
+    weather: str | None = None
+    hold_reason: str | None = None
+    fail_reason: str | None = None
+    note: str | None = None  # the newest update (LL2 ``updates[].comment``)
+
+    @property
+    def empty(self) -> bool:
+        return self == Briefing()
+
+
+@dataclass(frozen=True)
 class EventSnapshot:
     """One source's view of one event at one moment: the output of ``parse``."""
 
@@ -100,6 +118,7 @@ class EventSnapshot:
     window_end: datetime | None = None
     url: str | None = None
     claim: Claim | None = None  # set by sources that read prose (news); None for schedules
+    briefing: Briefing | None = None
 
     def fields(self) -> dict[str, object]:
         """The normalised fields a revision is compared on."""
@@ -114,6 +133,7 @@ class EventSnapshot:
             "when": self.when,
             "window_start": self.window_start,
             "window_end": self.window_end,
+            "briefing": self.briefing if self.briefing and not self.briefing.empty else None,
         }
 
 
@@ -138,6 +158,9 @@ TIME_CHANGES = frozenset(
 )
 
 
+Window = tuple[datetime | None, datetime | None]  # a launch window: (start, end)
+
+
 @dataclass(frozen=True)
 class Change:
     """A classified difference between two views of one event."""
@@ -148,6 +171,8 @@ class Change:
     old_status: str | None = None
     new_status: str | None = None
     detail: str = ""
+    old_window: Window | None = None
+    new_window: Window | None = None
 
 
 class FetchOutcome(enum.StrEnum):
@@ -201,6 +226,8 @@ class ChangeRecord:
     old_status: str | None
     new_status: str | None
     detail: str = ""
+    old_window: Window | None = None
+    new_window: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +330,7 @@ class DeliveryKind(enum.StrEnum):
     CHANGE = "change"  # an alert about one or more changes to an event
     REMINDER = "reminder"  # a reminder before T-0
     DIGEST = "digest"  # a subscriber's daily digest
+    TEST = "test"  # `tracker test-alert`: sent at once, never queued
 
 
 class ChannelKind(enum.StrEnum):
@@ -322,6 +350,17 @@ class Channel:
     kind: str  # a key of tracker.notify.CHANNEL_KINDS
     address: str
     active: bool = True
+
+
+@dataclass(frozen=True)
+class SeenChat:
+    """A Telegram chat the bot has seen (private, group, supergroup or channel)."""
+
+    id: int
+    type: str
+    title: str | None
+    username: str | None
+    last_seen: datetime
 
 
 @dataclass(frozen=True)

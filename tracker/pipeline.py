@@ -278,12 +278,20 @@ def replay(
     guard: DropGuard | None = None,
     policy: AlertPolicy | None = None,
     max_bytes: int = 20_000_000,
+    *,
+    alerts: str = "now",
 ) -> Iterator[tuple[Path, RunResult]]:
     """Apply recorded files as if each had been fetched at the time in its name; a file
-    over ``max_bytes`` (``[http] max_bytes``, as for a fetch) is refused unread."""
+    over ``max_bytes`` (``[http] max_bytes``, as for a fetch) is refused unread.
+
+    ``alerts`` (see ``store.run.ALERT_MODES``): by default no alert is made about an event
+    that is long over by now; "off" makes none (a backfill). Files older than what the
+    source already holds are refused before anything is applied: history is appended to,
+    never rewritten (an older snapshot would read as every later change undone)."""
     guard = guard or DropGuard()
     files = list(recorded_files(paths))
     stamps = [(stamp_of(path), path) for path in files]
+    _check_order(store, source.name, stamps)
     for observed_at, path in stamps:
         too_big = path.stat().st_size > max_bytes
         body = b"" if too_big else path.read_bytes()  # never read whole what would be refused
@@ -296,6 +304,7 @@ def replay(
             replay_of=str(path),
             policy=policy,
             trust=source.trust,
+            alerts=alerts,
         ) as run:
             if too_big:
                 error = f"{path.name} is larger than max_bytes = {max_bytes}; not read"
@@ -303,6 +312,18 @@ def replay(
             else:
                 result = ingest(run, source, doc, guard)
         yield path, result
+
+
+def _check_order(store: Store, source: str, stamps: list[tuple[datetime, Path]]) -> None:
+    newest = store.last_ok(source)
+    for observed_at, path in stamps:
+        if newest is not None and observed_at < newest:
+            raise UserError(
+                f"{path.name} ({observed_at:%Y-%m-%d %H:%M} UTC) is older than the newest snapshot "
+                f"source {source!r} already holds ({newest:%Y-%m-%d %H:%M} UTC); replay only newer "
+                "files, or into a fresh database"
+            )
+        newest = observed_at
 
 
 def _log_result(name: str, result: RunResult) -> None:

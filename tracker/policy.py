@@ -25,7 +25,10 @@ DEFAULT_KINDS = frozenset(
         ChangeKind.NEW,
     }
 )
-DEFAULT_STATUSES = frozenset({"hold", "scrubbed", "success", "failure", "partial_failure", "cancelled"})
+DEFAULT_STATUSES = frozenset(
+    {"hold", "scrubbed", "in_flight", "success", "failure", "partial_failure", "cancelled"}
+)
+RESUMED_FROM = frozenset({"hold", "scrubbed"})  # "go" again after these is launch-night news
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|w)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400, "w": 604800}
@@ -53,6 +56,7 @@ class AlertPolicy:
     retime_min: timedelta = timedelta(minutes=15)  # a smaller retime is not worth a message ...
     retime_quiet: timedelta = timedelta(hours=24)  # ... while T-0 is further away than this
     coalesce: timedelta = timedelta(minutes=3)  # changes to one event this close become one alert
+    imminent: timedelta = timedelta(hours=6)  # inside this of T-0 every alert goes at once
     reminders: tuple[timedelta, ...] = field(default=())
     digest: str = "off"  # "off" or the local time of the daily digest email, "HH:MM"
 
@@ -77,7 +81,7 @@ def _convert(key: str, value: Any) -> Any:
             return frozenset(str(v).lower() for v in _as_list(value))
         if key == "firmed_precision":
             return Precision[str(value).upper()]
-        if key in ("retime_min", "retime_quiet", "coalesce"):
+        if key in ("retime_min", "retime_quiet", "coalesce", "imminent"):
             return parse_duration(value)
         if key == "reminders":
             return tuple(sorted((parse_duration(v) for v in _as_list(value)), reverse=True))
@@ -112,12 +116,47 @@ def worth_alert(change: Change, policy: AlertPolicy, observed_at: datetime) -> b
     if change.kind not in policy.kinds:
         return False
     if change.kind is ChangeKind.STATUS:
+        if (
+            change.new_status == "go"
+            and "hold" in policy.statuses
+            and (change.old_status in RESUMED_FROM or imminent(change.new_when, policy, observed_at))
+        ):
+            return True  # whoever hears of holds hears that the countdown resumed, or is on
         return change.new_status in policy.statuses
     if change.kind is ChangeKind.FIRMED:
         return change.new_when is not None and change.new_when.precision <= policy.firmed_precision
     if change.kind is ChangeKind.RETIMED:
         return _retime_matters(change.old_when, change.new_when, policy, observed_at)
     return True
+
+
+def alert_due(change: Change, event_when: TimeSpec, policy: AlertPolicy, observed_at: datetime) -> datetime:
+    """When the alert for ``change`` may go: at once for a status change (hold, scrub, go,
+    liftoff, outcome) and for anything inside the imminent window before T-0 (a launch
+    night cannot wait for coalescing); after the coalescing window for far-future churn,
+    so that a burst of edits becomes one message."""
+    if change.kind is ChangeKind.STATUS or any(
+        imminent(when, policy, observed_at) for when in (change.old_when, change.new_when, event_when)
+    ):
+        return observed_at
+    return observed_at + policy.coalesce
+
+
+PAST_GRACE = timedelta(hours=24)  # an outcome is still news this long after the event's time
+
+
+def long_past(when: TimeSpec, now: datetime) -> bool:
+    """The event's time ended more than ``PAST_GRACE`` before ``now``: an alert about it is
+    history, not news (a replay of old recordings into a live database)."""
+    return when.latest is not None and when.latest + PAST_GRACE < now
+
+
+def imminent(when: TimeSpec | None, policy: AlertPolicy, now: datetime) -> bool:
+    """T-0 is known to the hour or better and lies within ``policy.imminent`` of ``now``
+    (or has just passed: a launch night runs on after T-0)."""
+    if when is None or when.t0 is None or when.precision > Precision.HOUR:
+        return False
+    return -policy.imminent <= when.t0 - now <= policy.imminent
 
 
 def _retime_matters(old: TimeSpec | None, new: TimeSpec | None, policy: AlertPolicy, now: datetime) -> bool:

@@ -92,7 +92,7 @@ def test_follow_falcon_9_and_get_one_alert_in_my_time_zone(bot: Bot) -> None:
     assert before.name.startswith("ll2-launch-upcoming-2020-11-13") and after.name.startswith(
         "ll2-launch-upcoming-2020-11-14"
     )
-    list(replay(bot.store, build_source("ll2-launches", "ll2-launches"), [before, after]))
+    list(replay(bot.store, build_source("ll2-launches", "ll2-launches"), [before, after], alerts="recorded"))
     deliver(bot)
     alerts = [m for m in bot.fake.messages(USER) if m.params.get("reply_markup")]
     assert len(alerts) == 1
@@ -146,6 +146,7 @@ def test_zone_at_places_and_bad_points() -> None:
 
 def test_group_commands_with_the_bot_name(bot: Bot) -> None:
     group = -4200
+    bot.fake.set_admins(group, {4200})
     assert "Subscribed" in bot.ask(group, "/start@launch_tracker_bot")[0]
     assert bot.store.subscriptions.by_channel(ChannelKind.TELEGRAM, str(group)) is not None
     assert "Following" in bot.ask(group, "/follow@launch_tracker_bot vehicle:Electron")[0]
@@ -295,3 +296,119 @@ def test_tracker_bot_without_a_token_says_what_to_set(
     config.write_text("[telegram]\nadmin_ids = [1]\n")
     result = CliRunner().invoke(bot_command, [], obj=App(str(config), f"sqlite:///{tmp_path / 'x.db'}", None))
     assert result.exit_code == 2 and "TRACKER_TELEGRAM_TOKEN" in result.output
+
+
+# ---- groups, channels and topics ----
+
+
+def test_in_a_group_only_administrators_change_follows_or_stop(bot: Bot) -> None:
+    group, admin, member = -4400, 51, 52
+    bot.fake.set_admins(group, {admin})
+    assert "Only this group's administrators" in bot.ask(group, "/start", user_id=member)[0]
+    assert bot.store.subscriptions.by_channel(ChannelKind.TELEGRAM, str(group)) is None
+    assert "Subscribed" in bot.ask(group, "/start", user_id=admin)[0]
+    assert "Following" in bot.ask(group, "/follow vehicle:Electron", user_id=admin)[0]
+    for command in ("/stop", "/follow all", "/timezone Europe/Paris", "/digest on", "/unfollow 1"):
+        assert "Only this group's administrators" in bot.ask(group, command, user_id=member)[0], command
+    sub = bot.store.subscriptions.by_channel(ChannelKind.TELEGRAM, str(group))
+    assert sub is not None and sub.active and [f.criteria for f in sub.follows] == [{"vehicle": "Electron"}]
+    assert sub.timezone == "UTC"
+    assert "Electron" in bot.ask(group, "/following", user_id=member)[0]  # reading is for everyone
+    # getChatMember is asked once per member and then cached
+    asked = [c.params for c in bot.fake.calls_of("getChatMember")]
+    assert sorted(int(p["user_id"]) for p in asked) == [admin, member]
+    assert "Forgotten" in bot.ask(group, "/stop", user_id=admin)[0]
+
+
+def test_group_admin_check_can_be_turned_off(bot: Bot) -> None:
+    bot.deps.group_admins_only = False
+    assert "Subscribed" in bot.ask(-4500, "/start", user_id=61)[0]
+    assert bot.fake.calls_of("getChatMember") == []
+
+
+def test_a_channel_by_username_and_a_forum_topic_receive_alerts(bot: Bot) -> None:
+    channel_id, forum = -1001234567890, -1009876543210
+    bot.fake.add_chat(channel_id, "channel", "Launch news", "launchnews")
+    bot.fake.add_chat(forum, "supergroup", "Launch forum", forum=True)
+    subs = bot.store.subscriptions
+    subs.add("channel", "UTC", [(ChannelKind.TELEGRAM, "@launchnews")], {})
+    subs.add("topic", "UTC", [(ChannelKind.TELEGRAM, f"{forum}:42")], {})
+    for name in ("channel", "topic"):
+        subs.follow(name, {"vehicle": "Soyuz-5"})
+    when = span(datetime.now(UTC) + timedelta(days=30), Precision.DAY)
+    apply(bot.store, [snap(when=when)], datetime.now(UTC) - timedelta(hours=1))
+    apply(bot.store, [snap(when=span(when.latest, Precision.DAY))], datetime.now(UTC) - timedelta(minutes=10))
+    for _ in range(2):  # the first pass looks @launchnews up and moves the channel to its id
+        deliver(bot)
+    (to_channel,) = bot.fake.messages(channel_id)
+    assert (to_channel.text or "").startswith("Delayed")
+    assert [c.address for c in subs.get("channel").channels] == [str(channel_id)]
+    (to_topic,) = bot.fake.messages(forum)
+    assert int(to_topic.params["message_thread_id"]) == 42
+    assert bot.store.outbox.counts() == {"sent": 2}
+
+
+def test_start_in_a_forum_topic_subscribes_the_topic(bot: Bot) -> None:
+    forum = -1005555
+    bot.fake.add_chat(forum, "supergroup", "Forum", forum=True)
+    bot.fake.set_admins(forum, {71})
+    before = len(bot.fake.messages(forum))
+    bot.fake.user_says(forum, "/start", user_id=71, thread=7)
+    bot.fake.wait_for(lambda: len(bot.fake.messages(forum)) > before)
+    answer = bot.fake.messages(forum)[-1]
+    assert "Subscribed" in (answer.text or "") and int(answer.params["message_thread_id"]) == 7
+    assert bot.store.subscriptions.by_channel(ChannelKind.TELEGRAM, f"{forum}:7") is not None
+
+
+def test_telegram_chats_lists_the_chats_seen(
+    bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.cli import main
+
+    bot.fake.add_chat(-4600, "group", "Rocket <club>")
+    bot.fake.set_admins(-4600, {4600})
+    bot.ask(USER, "/start")
+    bot.ask(-4600, "/help")
+    url = str(bot.store.engine.url)
+    monkeypatch.setattr("tracker.config.load.default_config_path", lambda: tmp_path / "absent.toml")
+    result = CliRunner().invoke(main, ["--database", url, "telegram", "chats"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(str(USER) in line and "private" in line for line in lines)
+    assert any("-4600" in line and "group" in line and "Rocket <club>" in line for line in lines)
+
+
+def test_test_alert_reports_each_channel(bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.cli import main
+
+    sink = tmp_path / "console.txt"
+    bot.store.subscriptions.add("ada", "UTC", [(ChannelKind.CONSOLE, str(sink)), (ChannelKind.TELEGRAM, str(USER)),
+                                               (ChannelKind.TELEGRAM, "@nobodyhere")], {})  # fmt: skip
+    config = tmp_path / "tracker.toml"
+    config.write_text(f'[telegram]\napi_base_url = "{bot.fake.base_url}"\ntoken_env = "TEST_BOT_TOKEN"\n')
+    monkeypatch.setenv("TEST_BOT_TOKEN", TOKEN)
+    result = CliRunner().invoke(main, ["--config", str(config), "--database", str(bot.store.engine.url),
+                                       "test-alert", "ada"])  # fmt: skip
+    assert result.exit_code == 1, result.output  # one channel failed
+    assert f"console {sink}: sent" in result.output and f"telegram {USER}: sent" in result.output
+    assert "telegram @nobodyhere: failed: no chat @nobodyhere" in result.output
+    assert "Test: alerts reach this channel" in sink.read_text()
+    assert "Test: alerts reach this channel" in (bot.fake.messages(USER)[-1].text or "")
+    assert bot.store.outbox.counts() == {}
+
+
+def test_follow_offers_to_leave_out_a_recurring_family(bot: Bot) -> None:
+    soon = datetime.now(UTC) + timedelta(days=10)
+    items = [snap(f"sl{n}", span(soon + timedelta(days=n), Precision.DAY), title=f"Falcon 9 | Starlink Group 9-{n}",
+                  kind=EventKind.LAUNCH, type_="launch", vehicle="Falcon 9") for n in range(3)]  # fmt: skip
+    items.append(snap("crew", span(soon, Precision.DAY), title="Falcon 9 | Crew-13", kind=EventKind.LAUNCH,
+                      type_="launch", vehicle="Falcon 9"))  # fmt: skip
+    apply(bot.store, items, datetime.now(UTC))
+    bot.ask(USER, "/start")
+    bot.ask(USER, "/follow vehicle:Falcon 9")
+    offer = bot.fake.messages(USER)[-1]
+    buttons = [b for row in offer.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["Except Starlink"]
+    bot.press(USER, buttons[0]["callback_data"])
+    (follow,) = bot.store.subscriptions.get(f"tg:{USER}").follows
+    assert follow.criteria == {"vehicle": "Falcon 9", "not_words": "Starlink"}

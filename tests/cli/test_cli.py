@@ -202,7 +202,7 @@ def test_subscriber_follow_and_deliver_commands(demo, tmp_path):
         (["subscribers", "add", "x"], "give at least one channel"),
         (["subscribers", "add", "x", "--console", "-", "--tz", "Mars/Base"], "unknown time zone"),
         (["subscribers", "add", "x", "--email", "not-an-address"], "is not an email address"),
-        (["subscribers", "add", "x", "--telegram", "@someone"], "is not a Telegram chat id"),
+        (["subscribers", "add", "x", "--telegram", "chat#1"], "is not a Telegram chat: give a chat id"),
         (["subscribers", "add", "x", "--console", "-", "--set", "coalesce=whenever"], "not a duration"),
         (["subscribers", "add", "x", "--console", "-", "--set", "volume=11"], "unknown alert setting"),
         (["follow", "nobody", "all"], "no subscriber named 'nobody'"),

@@ -126,6 +126,8 @@ class FakeTelegram:
             lambda: itertools.count(1)
         )
         self._sent: list[tuple[float, int]] = []  # (arrival, chat) of every counted message, in time order
+        self.chats: dict[int, dict[str, Any]] = {}  # chats getChat knows (by id; @username looked up)
+        self.admins: dict[int, set[int]] = {}  # chat -> user ids that are its administrators
         self._lock = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -165,15 +167,37 @@ class FakeTelegram:
         self.fail(chat_id, Failure(400, "Bad Request: group chat was upgraded to a supergroup chat",
                                    {"migrate_to_chat_id": new_chat_id}, times=-1))  # fmt: skip
 
+    def add_chat(self, chat_id: int, type_: str, title: str, username: str | None = None, *,
+                 forum: bool = False) -> None:  # fmt: skip
+        """A chat getChat answers for (by id, or by ``@username`` for public channels and groups)."""
+        chat: dict[str, Any] = {"id": chat_id, "type": type_, "title": title}
+        if username:
+            chat["username"] = username
+        if forum:
+            chat["is_forum"] = True
+        with self._lock:
+            self.chats[chat_id] = chat
+
+    def set_admins(self, chat_id: int, user_ids: set[int]) -> None:
+        """Who getChatMember calls an administrator of ``chat_id`` (everyone else is a member)."""
+        with self._lock:
+            self.admins[chat_id] = set(user_ids)
+
     def push(self, update: dict[str, Any]) -> None:
         with self._lock:
             update["update_id"] = next(self._update_ids)
             self._updates.append(update)
             self._lock.notify_all()
 
-    def user_says(self, chat_id: int, text: str, *, user_id: int | None = None) -> None:
-        """A user sends ``text`` (a leading /command gets its bot_command entity, as from Telegram)."""
+    def user_says(
+        self, chat_id: int, text: str, *, user_id: int | None = None, thread: int | None = None
+    ) -> None:
+        """A user sends ``text`` (a leading /command gets its bot_command entity, as from Telegram);
+        ``thread``: in that forum topic of a supergroup."""
         message = self._message(chat_id, user_id, text=text)
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
+            message["chat"].update(type="supergroup", is_forum=True)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.push({"message": message})
@@ -188,6 +212,7 @@ class FakeTelegram:
         user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Ada"}
         chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
         chat.update({"first_name": "Ada"} if chat_id > 0 else {"title": "Launch fans"})
+        chat.update(self.chats.get(chat_id, {}))
         return {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()), "chat": chat,
                 "from": user, **content}  # fmt: skip
 
@@ -274,6 +299,21 @@ class FakeTelegram:
             return 200, {"ok": True, "result": True}
         if method == "getMyCommands":
             return 200, {"ok": True, "result": []}
+        if method == "getChat":
+            return self._get_chat(str(params.get("chat_id", "")))
+        if method == "getChatMember":
+            chat, user = int(params.get("chat_id", 0)), int(params.get("user_id", 0))
+            status = "administrator" if user in self.admins.get(chat, set()) else "member"
+            member: dict[str, Any] = {
+                "status": status,
+                "user": {"id": user, "is_bot": False, "first_name": "U"},
+            }
+            if status == "administrator":
+                member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                              can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
+                              can_promote_members=False, can_change_info=True, can_invite_users=True,
+                              can_post_stories=False, can_edit_stories=False, can_delete_stories=False)  # fmt: skip
+            return 200, {"ok": True, "result": member}
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method == "editMessageText":
@@ -292,6 +332,14 @@ class FakeTelegram:
         if method in SEND_METHODS:
             return self._send(call, now)
         return _error(404, "Not Found: method not found")
+
+    def _get_chat(self, ref: str) -> tuple[int, dict[str, Any]]:
+        found = next(
+            (c for c in self.chats.values() if ref in (str(c["id"]), "@" + str(c.get("username")))), None
+        )
+        if found is None:
+            return _error(400, "Bad Request: chat not found")
+        return 200, {"ok": True, "result": {**found, "accent_color_id": 0, "max_reaction_count": 11}}
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
@@ -328,6 +376,8 @@ class FakeTelegram:
         call.message_id = next(self._message_ids[chat])
         result: dict[str, Any] = {"message_id": call.message_id, "date": int(time.time()),
                                   "chat": {"id": chat, "type": "private" if chat > 0 else "group"}, "from": BOT_USER}  # fmt: skip
+        if call.params.get("message_thread_id"):  # a forum topic: the message lands in it
+            result.update(message_thread_id=int(call.params["message_thread_id"]), is_topic_message=True)
         if call.method == "sendMessage":
             result["text"] = text
         else:

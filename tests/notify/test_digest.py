@@ -74,7 +74,7 @@ def store(tmp_path):
         f for f in sorted(corpus_dir(SERIES).glob("*.json")) if "2020-12-20" <= f.name[20:30] <= "2021-01-08"
     ]
     assert len(files) == 14
-    list(replay(opened, build_source("ll2-launches", "ll2-launches"), files))
+    list(replay(opened, build_source("ll2-launches", "ll2-launches"), files, alerts="recorded"))
     hostile: dict[str, Any] = {
         "title": HOSTILE,
         "kind": EventKind.LAUNCH,

@@ -6,13 +6,14 @@ then read the diff before committing it."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.helpers import FIXTURES
-from tracker.models import ChangeKind, ChangeRecord, EventKind, EventRecord, Precision, TimeSpec
+from tracker.models import Briefing, ChangeKind, ChangeRecord, EventKind, EventRecord, Precision, TimeSpec
 from tracker.notify.render import Alert, render_html, render_text
 from tracker.timespec import between, span
 
@@ -57,6 +58,16 @@ def cases() -> list[tuple[str, Alert]]:
                     site="LC-39A & <Pad>")  # fmt: skip
     hostile_slip = change(10, ChangeKind.SLIP, span(t(3, 11, 1, 2), Precision.MINUTE), hostile.when)
     link = "https://spacelaunchnow.me/launch/soyuz-5-maiden-flight/"
+    window = change(11, ChangeKind.WINDOW, night.when, night.when)
+    window = dataclasses.replace(window, old_window=(t(3, 10, 16, 20), t(3, 10, 16, 20)),
+                                 new_window=(t(3, 10, 16, 20), t(3, 10, 18, 5)))  # fmt: skip
+    on_hold = change(12, ChangeKind.STATUS, None, None, old_status="go", new_status="hold")
+    liftoff = change(13, ChangeKind.STATUS, None, None, old_status="go", new_status="in_flight")
+    failed = change(14, ChangeKind.STATUS, None, None, old_status="in_flight", new_status="failure")
+    held = dataclasses.replace(night, status="hold")
+    briefing = Briefing(webcast="https://www.youtube.com/watch?v=abc&t=<1>", probability=70,
+                        weather="Cumulus <clouds> & winds", hold_reason="Ground <b>system</b> issue",
+                        fail_reason="Stage 2 & <engine>", note="Scrubbed for weather; next attempt \x1b[31m")  # fmt: skip
     return [
         ("slip of a day-precision rollout, in Moscow time",
          Alert((1,), "change", rollout, (slip,), MSK, slips=1, total_delay=timedelta(days=2), source="ll2-events",
@@ -70,6 +81,18 @@ def cases() -> list[tuple[str, Alert]]:
         ("a new event, NET a month", Alert((6,), "change", maiden, (new,), PARIS)),
         ("dropped from a list", Alert((7,), "change", maiden, (dropped,), PARIS, source="ll2-launches")),
         ("a reminder an hour before T-0", Alert((8,), "reminder", maiden, (), PARIS, lead=timedelta(hours=1))),
+        ("a window change shows both windows",
+         Alert((10,), "change", night, (window,), NY, source="ll2-launches")),
+        ("a hold at T-3 min with the source's reason, odds, weather and note (all hostile)",
+         Alert((11,), "change", night, (on_hold,), NY, briefing=briefing)),
+        ("a reminder at T-1 h shows the current status and the webcast",
+         Alert((12,), "reminder", held, (), NY, lead=timedelta(hours=1), briefing=briefing)),
+        ("a T-24 h reminder has no webcast yet",
+         Alert((13,), "reminder", night, (), NY, lead=timedelta(hours=24), briefing=briefing)),
+        ("liftoff carries the webcast",
+         Alert((14,), "change", night, (liftoff,), NY, briefing=briefing)),
+        ("a failure with its reason",
+         Alert((15,), "change", night, (failed,), NY, briefing=briefing)),
         ("a hostile title, vehicle, site and link",
          Alert((9,), "change", hostile, (hostile_slip,), UTC, slips=1, total_delay=timedelta(days=1),
                source="rss <feed>", link='https://example.org/?a=1&b="<2>"')),

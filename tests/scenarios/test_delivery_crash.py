@@ -16,27 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import delivered_ids, seed_slips
+from tests.helpers import deliver_once, delivered_ids, seed_slips
 from tracker.models import ChannelKind
 from tracker.store.repo import Store
 
 
 def seed(url: str, sink: Path, events: int) -> int:
+    """``events`` launches, each slipped once: one alert per launch for a console file."""
     return seed_slips(url, [(ChannelKind.CONSOLE, str(sink))], events)
-
-
-def deliver(url: str, config: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TRACKER_CONFIG": str(config), "TRACKER_DATABASE_URL": url}
-    env.pop("TRACKER_FAULT", None)
-    if fault:
-        env["TRACKER_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "tracker.cli", "deliver", "--once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -50,12 +37,12 @@ def config(tmp_path):
 def test_sigkill_between_claim_and_mark_delivers_exactly_once(db_url, tmp_path, config, fault):
     sink = tmp_path / "alerts.txt"
     total = seed(db_url, sink, 12)
-    killed = deliver(db_url, config, fault)
+    killed = deliver_once(db_url, config, fault)
     assert killed.returncode == -signal.SIGKILL
     before = delivered_ids(sink) if sink.exists() else []
     assert len(before) == (1 if fault == "dispatch.after_send" else 0)
     time.sleep(1.2)  # the dead dispatcher's lease runs out
-    again = deliver(db_url, config)
+    again = deliver_once(db_url, config)
     assert again.returncode == 0, again.stderr
     ids = delivered_ids(sink)
     assert sorted(ids) == sorted(set(ids)), "an alert was delivered twice"

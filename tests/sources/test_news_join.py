@@ -116,7 +116,9 @@ def test_a_news_finding_about_an_ll2_launch_joins_its_timeline(
         assert event.when.t0 == datetime(2021, 9, 15, tzinfo=UTC)  # LL2, more trusted, still decides
         assert store.changes(event_id=event.id, kinds={ChangeKind.SLIP}) == []  # news alone moves nothing
 
-        later = next(r for _, r in replay(store, ll2, ll2_files("11")))  # LL2 moves it: the alert is LL2's
+        later = next(
+            r for _, r in replay(store, ll2, ll2_files("11"), alerts="recorded")
+        )  # LL2 moves it: the alert is LL2's
         (slip,) = store.changes(event_id=event.id, kinds={ChangeKind.SLIP})
         assert (
             slip.source == "ll2-launches"

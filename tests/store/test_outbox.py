@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import apply, blocks, corpus_dir, delivered_ids, snap
+from tests.helpers import Clock, apply, blocks, corpus_dir, delivered_ids, snap
 from tracker.dispatch import Dispatcher
 from tracker.models import ChangeKind, ChannelKind, DeliveryState, EventKind, Precision
 from tracker.notify.console import ConsoleChannel
@@ -19,14 +19,6 @@ from tracker.store.repo import Store
 from tracker.timespec import span
 
 LAUNCH = datetime(2026, 4, 1, 22, 24, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def dispatcher(store: Store, clock: Clock, policy: AlertPolicy | None = None, **kw) -> Dispatcher:
@@ -53,7 +45,7 @@ def test_replayed_series_alerts_only_the_followed_vehicle(sqlite_url, tmp_path):
     subscribe(store, "falcon-fan", sink, "vehicle:Falcon", "9")
     subscribe(store, "electron-fan", tmp_path / "electron.txt", "vehicle:Electron")
     source = build_source("ll2-launches", "ll2-launches")
-    list(replay(store, source, [corpus_dir("ll2-launch-upcoming-2020-2021")]))
+    list(replay(store, source, [corpus_dir("ll2-launch-upcoming-2020-2021")], alerts="recorded"))
     stats = dispatcher(store, Clock(datetime(2030, 1, 1, tzinfo=UTC))).run_once()
     assert stats.dead == 0 and stats.retried == 0
 
@@ -85,7 +77,8 @@ def test_starlink_17_alert_counts_its_slips(sqlite_url, tmp_path):
     store = Store.open(sqlite_url)
     sink = tmp_path / "s17.txt"
     subscribe(store, "s17", sink, "Starlink", "17")
-    list(replay(store, build_source("ll2-launches", "x"), [corpus_dir("ll2-launch-upcoming-2020-2021")]))
+    source = build_source("ll2-launches", "x")
+    list(replay(store, source, [corpus_dir("ll2-launch-upcoming-2020-2021")], alerts="recorded"))
     dispatcher(store, Clock(datetime(2030, 1, 1, tzinfo=UTC))).run_once()
     text = sink.read_text()
     assert "1st slip" in text and "4th slip" in text
@@ -97,7 +90,7 @@ def test_changes_close_together_become_one_alert_with_the_path(sqlite_url, tmp_p
     store = Store.open(sqlite_url)
     sink = tmp_path / "a.txt"
     subscribe(store, "a", sink, "Artemis")
-    night = LAUNCH - timedelta(hours=3)
+    night = LAUNCH - timedelta(days=3)  # far from T-0: coalesced (inside `imminent` all goes at once)
     apply(store, [launch(span(LAUNCH, Precision.MINUTE))], night - timedelta(days=1))
     for minutes, t0 in ((0, "22:40"), (60, "23:05"), (120, "23:20")):
         hour, minute = map(int, t0.split(":"))

@@ -145,18 +145,18 @@ def test_unreachable_database_is_a_clear_error():
 
 
 @pytest.mark.parametrize(
-    ("url", "message"),
+    ("url", "message", "error"),
     [
-        ("foo://x", "unsupported database 'foo'"),
-        ("mysql://tracker:s3cret@db/tracker", "unsupported database 'mysql'"),
-        ("postgresql+psycopg2://tracker:s3cret@db/tracker", "use postgresql:// (psycopg 3)"),
-        ("::not a url::", "invalid database URL"),
+        ("foo://x", "unsupported database 'foo'", "StoreError"),
+        ("mysql://tracker:s3cret@db/tracker", "unsupported database 'mysql'", "StoreError"),
+        ("postgresql+psycopg2://tracker:s3cret@db/tracker", "use postgresql:// (psycopg 3)", "StoreError"),
+        ("::not a url::", "invalid database URL", "UserError"),  # a typo of the user's: exit 2
     ],
 )
-def test_a_database_url_we_cannot_use_is_a_clear_error_without_its_password(url, message):
-    from tracker.errors import StoreError
+def test_a_database_url_we_cannot_use_is_a_clear_error_without_its_password(url, message, error):
+    from tracker import errors
 
-    with pytest.raises(StoreError) as err:
+    with pytest.raises(getattr(errors, error)) as err:
         Store.open(url)
     assert message in str(err.value) and "s3cret" not in str(err.value)
 

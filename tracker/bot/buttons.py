@@ -8,9 +8,10 @@ from datetime import tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from tracker.bot import views
-from tracker.bot.common import Context, buttons, call, deps, log, reply, subscriber
+from tracker.bot.common import Context, buttons, call, deps, log, may_change, reply, subscriber
 from tracker.display import plain
 from tracker.errors import UserError
+from tracker.follows import NOT, describe
 from tracker.models import ChangeRecord, ChannelKind, EventRecord, RevisionRecord, Subscriber
 from tracker.store.repo import Store
 from tracker.textmatch import has_phrase
@@ -127,6 +128,8 @@ async def _act(update: Update, context: Context, action: str, value: str) -> str
     if action == "hist" and value.isdigit():
         await send_history(update, context, int(value))
         return ""
+    if not await may_change(update, context):
+        return "Only the group's administrators can change this."
     sub = await subscriber(update, context)
     if sub is None:
         return "This chat is not subscribed: send /start first."
@@ -149,4 +152,22 @@ async def _act(update: Update, context: Context, action: str, value: str) -> str
         removed = await call(store.subscriptions.unfollow, sub.name, follow_id=int(value))
         await reply(update, "Done." if removed else "That follow was already gone.")
         return ""
+    if action == "exc":
+        follow_id, _, word = value.partition(":")
+        return await exclude(update, context, sub, follow_id, word)
     return "This button is no longer valid."
+
+
+async def exclude(update: Update, context: Context, sub: Subscriber, follow_id: str, word: str) -> str:
+    """Replace a follow by the same follow that leaves ``word`` out."""
+    chosen = next((f for f in sub.follows if str(f.id) == follow_id), None)
+    if chosen is None or not word:
+        return "That follow is gone: see /following."
+    criteria = dict(chosen.criteria)
+    left = criteria.get(NOT + "words")
+    criteria[NOT + "words"] = f"{left}, {word}" if left else word
+    store = deps(context).store
+    await call(store.subscriptions.unfollow, sub.name, follow_id=chosen.id)
+    created = await call(store.subscriptions.follow, sub.name, criteria)
+    await reply(update, f"Following #{created.id}: <b>{views.esc(describe(created.criteria))}</b>.")
+    return f"Leaving out {word}"

@@ -9,15 +9,18 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import ContextTypes
 
 from tracker.bot.views import chunks, esc
 from tracker.errors import TrackerError, UserError
-from tracker.models import ChannelKind, EventRecord, Subscriber
+from tracker.models import ChannelKind, EventRecord, SeenChat, Subscriber
 from tracker.store.repo import Store
+
+if TYPE_CHECKING:
+    from tracker.config import TelegramSection
 
 log = logging.getLogger("tracker.bot")
 P = ParamSpec("P")
@@ -36,6 +39,16 @@ class Deps:
     store: Store
     admin_ids: frozenset[int] = frozenset()
     clock: Callable[[], datetime] = field(default=_utcnow)
+    group_admins_only: bool = True  # in groups, only chat administrators change follows and settings
+    admin_cache_seconds: float = 300.0
+    admin_cache: dict[tuple[int, int], tuple[bool, datetime]] = field(default_factory=dict)
+    chats_saved: dict[int, tuple[str | None, datetime]] = field(default_factory=dict)
+
+
+def deps_for(section: TelegramSection, store: Store) -> Deps:
+    """The handlers' dependencies as ``[telegram]`` configures them."""
+    return Deps(store, frozenset(section.admin_ids), group_admins_only=section.group_admins_only,
+                admin_cache_seconds=section.admin_cache_seconds)  # fmt: skip
 
 
 def deps(context: Context) -> Deps:
@@ -46,6 +59,23 @@ def deps(context: Context) -> Deps:
 async def call(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """The store is synchronous: run it in a worker thread, never on the bot's loop."""
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic (``message_thread_id``) a message was written in, if any."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
+def chat_address(update: Update) -> str | None:
+    """The Telegram channel address of where the update came from: ``CHAT`` or ``CHAT:TOPIC``."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    topic = topic_of(update)
+    return f"{chat.id}:{topic}" if topic else str(chat.id)
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -59,6 +89,7 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
             parse_mode="HTML",
             reply_markup=markup if i == len(parts) - 1 else None,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=topic_of(update),
         )
 
 
@@ -75,10 +106,13 @@ def event_buttons(events: list[EventRecord], prefix: str) -> InlineKeyboardMarku
 
 async def subscriber(update: Update, context: Context) -> Subscriber | None:
     """The chat's subscriber (found by its Telegram channel); None after a /stop or before /start."""
-    chat = update.effective_chat
-    if chat is None:
+    address = chat_address(update)
+    if address is None:
         return None
-    sub = await call(deps(context).store.subscriptions.by_channel, ChannelKind.TELEGRAM, str(chat.id))
+    subs = deps(context).store.subscriptions
+    sub = await call(subs.by_channel, ChannelKind.TELEGRAM, address)
+    if sub is None and ":" in address:  # a topic of a group subscribed as a whole
+        sub = await call(subs.by_channel, ChannelKind.TELEGRAM, address.partition(":")[0])
     if sub is None or not sub.active:
         return None
     return sub
@@ -108,6 +142,57 @@ def guarded(func: Handler) -> Handler:
             await reply(update, "Sorry, something went wrong on our side (it is logged). Try /help.")
 
     return wrapper
+
+
+GROUPS = ("group", "supergroup")
+
+
+async def may_change(update: Update, context: Context) -> bool:
+    """Whether the sender may change this chat's follows and settings: always in a private
+    chat or a channel (only its admins can post there); in a group only its administrators
+    (getChatMember, cached for ``admin_cache_seconds``), unless ``group_admins_only`` is off.
+    A refusal is answered, and nothing is changed."""
+    chat, user = update.effective_chat, update.effective_user
+    d = deps(context)
+    if chat is None or chat.type not in GROUPS or not d.group_admins_only:
+        return True
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous administrator writes as the group itself
+    allowed = False
+    if user is not None:
+        if user.id in d.admin_ids:
+            return True
+        now = d.clock()
+        cached = d.admin_cache.get((chat.id, user.id))
+        if cached is not None and (now - cached[1]).total_seconds() < d.admin_cache_seconds:
+            allowed = cached[0]
+        else:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+            allowed = member.status in ("creator", "administrator")
+            d.admin_cache[(chat.id, user.id)] = (allowed, now)
+    if not allowed:
+        await reply(update, "Only this group's administrators can change what it follows and its settings.")
+    return allowed
+
+
+async def remember_chat(update: Update, context: Context) -> None:
+    """Keep the chat in ``telegram_chats`` (at most once an hour, or when its title changes)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    d = deps(context)
+    now = d.clock()
+    title = chat.title or chat.full_name
+    saved = d.chats_saved.get(chat.id)
+    if saved is not None and saved[0] == title and (now - saved[1]).total_seconds() < 3600:
+        return
+    d.chats_saved[chat.id] = (title, now)
+    seen = SeenChat(chat.id, chat.type, title, chat.username, now)
+    try:
+        await call(d.store.subscriptions.saw_chat, seen)
+    except Exception:  # never let bookkeeping stop a command
+        log.warning("could not record chat %s", chat.id, exc_info=True)
 
 
 def is_admin(update: Update, context: Context) -> bool:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from tracker.bot import buttons as presses
 from tracker.bot import views
@@ -14,19 +21,22 @@ from tracker.bot.common import (
     Context,
     args_of,
     call,
+    chat_address,
     deps,
     event_buttons,
     guarded,
     is_admin,
     log,
+    may_change,
     need_subscriber,
     parse_int,
+    remember_chat,
     reply,
     subscriber,
 )
 from tracker.bot.views import esc
 from tracker.errors import UserError
-from tracker.follows import describe, follows_event, matches, parse_filter
+from tracker.follows import describe, families, follows_event, matches, parse_filter
 from tracker.models import ChannelKind, Follow, Subscriber
 from tracker.policy import AlertPolicy, parse_duration
 from tracker.zones import check_zone, zone_at, zone_of
@@ -34,17 +44,17 @@ from tracker.zones import check_zone, zone_at, zone_of
 
 @guarded
 async def start(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    if not await may_change(update, context):
+        return
+    address = chat_address(update)
+    assert address is not None
     store = deps(context).store
-    existing = await call(store.subscriptions.by_channel, ChannelKind.TELEGRAM, str(chat.id))
+    existing = await call(store.subscriptions.by_channel, ChannelKind.TELEGRAM, address)
     if existing is None:
-        await call(
-            store.subscriptions.add, f"tg:{chat.id}", "UTC", [(ChannelKind.TELEGRAM, str(chat.id))], {}
-        )
+        await call(store.subscriptions.add, f"tg:{address}", "UTC", [(ChannelKind.TELEGRAM, address)], {})
         hello = "Subscribed. Times are shown in UTC until you set /timezone."
-    elif not existing.active or not all(c.active for c in existing.channels if c.address == str(chat.id)):
-        await call(presses.reactivate, store, existing, str(chat.id))
+    elif not existing.active or not all(c.active for c in existing.channels if c.address == address):
+        await call(presses.reactivate, store, existing, address)
         hello = "Welcome back: your follows are kept."
     else:
         hello = "This chat is already subscribed."
@@ -92,6 +102,8 @@ async def upcoming(update: Update, context: Context) -> None:
 
 @guarded
 async def follow(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -112,12 +124,20 @@ async def follow(update: Update, context: Context) -> None:
             )
             return
     created = await call(d.store.subscriptions.follow, sub.name, criteria)
+    offer = None
+    if "event" not in criteria:  # offer to leave out what recurs ("Except Starlink")
+        events = await call(d.store.upcoming, d.clock(), limit=2000)
+        found = [e for e in events if matches(created, e)]
+        rows = [(f"Except {name}", f"exc:{created.id}:{name[:40]}") for name in families(found)]
+        offer = presses.buttons(rows) if rows else None
     await reply(update, f"Following #{created.id}: <b>{esc(describe(created.criteria))}</b>. "
-                        "You will get an alert whenever a matching event moves.")  # fmt: skip
+                        "You will get an alert whenever a matching event moves.", offer)  # fmt: skip
 
 
 @guarded
 async def unfollow(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -188,6 +208,8 @@ async def changes(update: Update, context: Context) -> None:
 
 @guarded
 async def timezone(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -205,6 +227,8 @@ async def timezone(update: Update, context: Context) -> None:
 @guarded
 async def location(update: Update, context: Context) -> None:
     """A shared location sets the time zone: looked up offline (tzfpy), so no coordinates leave the machine."""
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     message = update.effective_message
     if sub is None or message is None or message.location is None:
@@ -227,6 +251,8 @@ async def _set_zone(update: Update, context: Context, subscriber: str, name: str
 
 @guarded
 async def digest(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -247,6 +273,8 @@ async def digest(update: Update, context: Context) -> None:
 
 @guarded
 async def mute(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -255,6 +283,8 @@ async def mute(update: Update, context: Context) -> None:
 
 @guarded
 async def unmute(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await need_subscriber(update, context)
     if sub is None:
         return
@@ -281,6 +311,8 @@ async def _mute_named(update: Update, context: Context, sub: Subscriber, muted: 
 
 @guarded
 async def stop(update: Update, context: Context) -> None:
+    if not await may_change(update, context):
+        return
     sub = await subscriber(update, context)
     if sub is None:
         await reply(update, "This chat is not subscribed.")
@@ -358,6 +390,7 @@ COMMANDS = {
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, remember_chat), group=-1)  # every update, before the commands
     for name, (func, _) in COMMANDS.items():
         app.add_handler(CommandHandler(name, func))
     app.add_handler(CallbackQueryHandler(presses.on_press))

@@ -4,9 +4,9 @@ PTB's AIORateLimiter uses leaky buckets, which let a burst of N through and then
 window/N, so a group can still see more than N messages in one window. This plugs the channel's
 sliding-window ``RateLimiter`` into PTB instead: one answer in flight at a time, each waiting until
 every window it falls in (overall, per chat, per group) has room; a 429 holds that chat for exactly
-``retry_after`` and the answer is sent again (twice at most). Alerts are paced by the Telegram
-channel with its own limiter, so in the worst case the two together use twice the overall budget;
-Telegram then answers 429, which both wait out.
+``retry_after`` and the answer is sent again (twice at most). The limiter is the bot's one budget
+(``budget_for``), which the Telegram channel's alerts and digests draw on too, so answers and a
+fan-out together stay within every limit; a slot is reserved atomically, whichever thread asks.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from tracker.notify.telegram import Limits, RateLimiter, retry_seconds
+from tracker.notify.telegram import RateLimiter, retry_seconds
 
 RETRIES = 2
 
 
 class ReplyPacer(BaseRateLimiter[None]):
-    def __init__(self, limits: Limits) -> None:
-        self.limiter = RateLimiter(limits)
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
         self._serial: asyncio.Lock | None = None  # made on first use, on the bot's own event loop
 
     async def initialize(self) -> None:
@@ -43,15 +43,15 @@ class ReplyPacer(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        chat = _chat_of(data)
-        if chat is None:  # getUpdates, answerCallbackQuery, getMe...: not messages to a chat
+        chat = _chat_of(data) if _is_message(endpoint) else None
+        if chat is None:  # getUpdates, answerCallbackQuery, getChatMember...: not messages to a chat
             return await callback(*args, **kwargs)
         if self._serial is None:
             self._serial = asyncio.Lock()
         serial = self._serial
         for attempt in range(RETRIES + 1):
             async with serial:
-                while (wait := self.limiter.delay(chat)) > 0:
+                while (wait := self.limiter.reserve(chat)) > 0:
                     await asyncio.sleep(wait)
                 try:
                     return await callback(*args, **kwargs)
@@ -62,6 +62,11 @@ class ReplyPacer(BaseRateLimiter[None]):
                 finally:
                     self.limiter.sent(chat)  # a refused message counts too
         raise AssertionError("unreachable")
+
+
+def _is_message(endpoint: str) -> bool:
+    """Calls that put a message in a chat (and so count against the limits)."""
+    return endpoint.startswith(("send", "copyMessage", "forwardMessage")) or endpoint == "editMessageText"
 
 
 def _chat_of(data: dict[str, Any]) -> int | None:

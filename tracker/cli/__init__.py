@@ -32,7 +32,19 @@ def main(
 
 def _register_commands() -> None:
     """Add each family's commands (their modules import only click at load time)."""
-    from tracker.cli import admin, bot, digest, events, extract, serve, service, sources, stats, subscriptions
+    from tracker.cli import (
+        admin,
+        bot,
+        digest,
+        events,
+        extract,
+        serve,
+        service,
+        sources,
+        stats,
+        subscriptions,
+        telegram,
+    )
 
     for command in (
         sources.poll,
@@ -49,6 +61,8 @@ def _register_commands() -> None:
         subscriptions.unfollow,
         subscriptions.deliver,
         subscriptions.outbox,
+        subscriptions.test_alert,
+        telegram.telegram_group,
         service.run,
         service.status,
         extract.extract_command,

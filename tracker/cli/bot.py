@@ -34,7 +34,7 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 def bot_command(app: App, interval: float | None, poll_timeout: float, duration: float | None) -> None:
     """Run the Telegram bot and deliver Telegram alerts until interrupted (Ctrl-C)."""
     from tracker.bot import build_application
-    from tracker.bot.common import Deps
+    from tracker.bot.common import deps_for
     from tracker.bot.runner import BotRunner
     from tracker.dispatch import Dispatcher
     from tracker.logs import setup_logging
@@ -50,9 +50,7 @@ def bot_command(app: App, interval: float | None, poll_timeout: float, duration:
         raise UserError(f"no bot token: put it in the environment variable {section.token_env}")
     setup_logging("DEBUG" if app.verbose else cfg.log.level)
     store = app.store
-    application = build_application(
-        token, section.api_base_url, Deps(store, frozenset(section.admin_ids)), limits_of(section)
-    )
+    application = build_application(token, section.api_base_url, deps_for(section, store), limits_of(section))
     runner = BotRunner(application, poll_timeout=poll_timeout)
     channel = TelegramChannel(token, base_url=section.api_base_url, limits=limits_of(section), store=store)
     dispatcher = Dispatcher.from_config(cfg, store, {ChannelKind.TELEGRAM: channel})

@@ -46,17 +46,20 @@ def digest_group() -> None:
 @click.option(
     "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML part here."
 )
-@click.option("--at", "at", metavar="WHEN", help="End of the 24 hours, ISO (default: now).")
+@click.option(
+    "--at", "at", metavar="WHEN", help="End of the 24 hours, ISO (default: now); values as they were then."
+)
 @pass_app
 @handle_errors
 def digest_preview(app: App, subscriber: str, html_file: Path | None, at: str | None) -> None:
-    """Print a subscriber's digest as it would be mailed now (nothing is sent or recorded)."""
+    """Print a subscriber's digest as it would be mailed now, or as it would have been mailed at
+    ``--at`` with the values of that time (nothing is sent or recorded)."""
     from tracker.notify.digest import build_digest, render_digest
     from tracker.notify.email import token_secret, unsubscribe_link
 
     email = app.config.email
     sub = app.store.subscriptions.get(subscriber)
-    digest = build_digest(app.store, sub, _when(at))
+    digest = build_digest(app.store, sub, _when(at), as_of=at is not None)
     rendered = render_digest(digest, unsubscribe_link(email, token_secret(email), sub.id))
     click.echo(f"Subject: {rendered.subject}\n")
     click.echo(rendered.text, nl=False)

@@ -47,12 +47,15 @@ def poll(app: App, names: tuple[str, ...]) -> None:
 @click.argument("source_name", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--verbose", "-v", is_flag=True, help="One line per file.")
+@click.option("--no-alerts", is_flag=True, help="Queue no alerts at all: a pure backfill of history.")
 @pass_app
 @handle_errors
-def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -> None:
+def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool, no_alerts: bool) -> None:
     """Apply recorded files as if fetched at the UTC time in their names (folders in name order).
 
-    Exits 2 when no recorded file is found, 1 when none of the files could be read."""
+    Files older than what the source already holds are refused; no alert is queued about an
+    event that is long over by now. Exits 2 when no recorded file is found, 1 when none of the
+    files could be read."""
     import time
     from collections import Counter
 
@@ -67,8 +70,13 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     files = 0
     policy = app.config.alerts.policy()
     guard = _guard(scfg, DropGuard)
-    for path, result in replay_files(app.store, source, paths, guard, policy, app.config.http.max_bytes):
+    alerts = "off" if no_alerts else "now"
+    deliveries = 0
+    for path, result in replay_files(
+        app.store, source, paths, guard, policy, app.config.http.max_bytes, alerts=alerts
+    ):
         files += 1
+        deliveries += result.deliveries
         outcomes[result.outcome.value] += 1
         kinds.update(c.kind.value for c in result.changes)
         if verbose or not result.outcome.healthy:
@@ -77,7 +85,8 @@ def replay(app: App, source_name: str, paths: tuple[Path, ...], verbose: bool) -
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
     found = ", ".join(f"{n} {k}" for k, n in kinds.most_common()) or "none"
     click.echo(
-        f"replayed {counted(files, 'file')} into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}"
+        f"replayed {counted(files, 'file')} into {source.name} in {elapsed:.2f} s ({summary}); changes: {found}; "
+        f"alerts queued: {deliveries if not no_alerts else 'none (--no-alerts)'}"
     )
     if files == 0:
         raise UserError(

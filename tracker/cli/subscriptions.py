@@ -49,7 +49,11 @@ def _zone_name(value: str) -> str:
     "--console", "console", metavar="FILE|-", help="Print alerts (- for stdout) or append them to FILE."
 )
 @click.option("--email", metavar="ADDRESS", help="Email address (digest and alerts).")
-@click.option("--telegram", metavar="CHAT_ID", help="Telegram chat id.")
+@click.option(
+    "--telegram",
+    metavar="CHAT",
+    help="Telegram chat id, a channel's @username (looked up on the first send) or CHAT:TOPIC (forum topic).",
+)
 @click.option(
     "--channel", "others", multiple=True, metavar="KIND:ADDRESS", help="A channel of any registered kind."
 )
@@ -256,3 +260,53 @@ def outbox(app: App, retry_dead: bool, as_json: bool) -> None:
         click.echo(
             f"  dead #{ident} → {plain(sub)} via {plain(channel)} after {attempts} attempts: {plain(reason)}"
         )
+
+
+@click.command("test-alert")
+@click.argument("subscriber")
+@pass_app
+@handle_errors
+def test_alert(app: App, subscriber: str) -> None:
+    """Send a test message through each of SUBSCRIBER's channels and say what happened (the
+    outbox is not used: nothing is recorded). Exits 1 when a channel failed."""
+    import sys
+
+    from tracker.dispatch import default_channels
+    from tracker.notify.render import test_alert as make_alert
+    from tracker.zones import zone_of
+
+    sub = app.store.subscriptions.get(subscriber)
+    channels = default_channels(app.config, app.store)
+    alert = make_alert(datetime.now(UTC), zone_of(sub.timezone))
+    failed = 0
+    try:
+        for channel in sub.channels:
+            label = f"{channel.kind} {channel.address}"
+            sender = channels.get(channel.kind)
+            if not channel.active:
+                click.echo(f"{label}: inactive (not tried)")
+                continue
+            if sender is None:
+                click.echo(f"{label}: not configured here (see the [{channel.kind}] section)")
+                failed += 1
+                continue
+            address = channel.address
+            result = sender.send(alert, address)
+            if result.new_address:  # "@channel" resolved to its id: remember it, and send there
+                app.store.subscriptions.move_channel(channel.id, result.new_address)
+                click.echo(f"{label}: {result.error}; the channel now uses {result.new_address}")
+                address = result.new_address
+                result = sender.send(alert, address)
+            if result.sent:
+                click.echo(f"{channel.kind} {address}: sent (message {result.message_id})")
+            else:
+                failed += 1
+                later = f"; retry in {result.retry_after:g} s" if result.retry_after else ""
+                click.echo(f"{channel.kind} {address}: failed: {result.error}{later}")
+    finally:
+        for sender in channels.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                close()
+    if failed:
+        sys.exit(1)

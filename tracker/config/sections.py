@@ -166,11 +166,20 @@ class AlertsSection(BaseModel):
 
     # The policy's own defaults (tracker.policy.AlertPolicy), as written in the file; a test keeps them equal.
     kinds: list[_CHANGE_KINDS] = ["slip", "advance", "loosened", "retimed", "firmed", "status", "new"]
-    statuses: list[str] = ["hold", "scrubbed", "success", "failure", "partial_failure", "cancelled"]
+    statuses: list[str] = [
+        "hold",
+        "scrubbed",
+        "in_flight",
+        "success",
+        "failure",
+        "partial_failure",
+        "cancelled",
+    ]
     firmed_precision: Literal["second", "minute", "hour", "day"] = "hour"
     retime_min: str = "15m"
     retime_quiet: str = "24h"
     coalesce: str = "3m"
+    imminent: str = "6h"
     reminders: list[str] = []
     digest: str = "off"
 
@@ -181,7 +190,7 @@ class AlertsSection(BaseModel):
             raise PydanticCustomError("digest_time", 'should be "off" or a local time "HH:MM" (e.g. "07:00")')
         return value
 
-    @field_validator("retime_min", "retime_quiet", "coalesce")
+    @field_validator("retime_min", "retime_quiet", "coalesce", "imminent")
     @classmethod
     def _duration(cls, value: str) -> str:
         _check_duration(value)

@@ -20,6 +20,7 @@ CHANNEL_KINDS: dict[str, str] = {
     "console": "tracker.notify.console:ConsoleChannel",
     "email": "tracker.notify.email:EmailChannel",
     "telegram": "tracker.notify.telegram:TelegramChannel",
+    "apprise": "tracker.notify.apprise:AppriseChannel",
 }
 
 

@@ -102,10 +102,13 @@ class Digest:
         return f"Launch digest {self.day}: {moved}, {len(self.coming) + self.more_coming} coming"
 
 
-def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
-    """The digest for the 24 hours before ``end`` (the delivery's ``observed_at``)."""
+def build_digest(store: Store, subscriber: Subscriber, end: datetime, *, as_of: bool = False) -> Digest:
+    """The digest for the 24 hours before ``end`` (the delivery's ``observed_at``).
+
+    ``as_of``: every value as it stood at ``end`` (a look back), not as it stands now."""
     zone = zone_of(subscriber.timezone)
     start = end - WINDOW
+    then = store.events_as_of(end) if as_of else None
 
     def wanted(event: EventRecord | None) -> bool:
         return (
@@ -120,15 +123,17 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime) -> Digest:
             by_event.setdefault(change.event_id, []).append(change)
     moved = []
     for event_id, changes in by_event.items():
-        event = store.event(event_id)
+        event = then.get(event_id) if then is not None else store.event(event_id)
         if event is not None and wanted(event):
             moved.append(_moved(store, event, changes, zone))
-    upcoming = [e for e in store.upcoming(end, days=AHEAD_DAYS) if e.when.earliest is not None and wanted(e)]
+    coming = store.upcoming_as_of(end, days=AHEAD_DAYS) if as_of else store.upcoming(end, days=AHEAD_DAYS)
+    upcoming = [e for e in coming if e.when.earliest is not None and wanted(e)]
+    checks = {h.name: store.last_ok(h.name, until=end) if as_of else h.last_ok_at for h in store.sources()}
     sources = [
         SourceLine(
             name=h.name,
-            fresh=age_text(h.last_ok_at, end),
-            checked=instant_text(h.last_ok_at, zone),
+            fresh=age_text(checks[h.name], end),
+            checked=instant_text(checks[h.name], zone),
             problem=(
                 f"last {h.failures_in_row} fetch{'es' if h.failures_in_row > 1 else ''} failed: {h.last_outcome}"
                 if h.failures_in_row

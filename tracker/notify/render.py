@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from tracker.changes import MOVES, delay, format_duration
 from tracker.display import instant_text, plain, when_text
-from tracker.models import ChangeKind, ChangeRecord, DeliveryKind, EventRecord, TimeSpec
+from tracker.models import Briefing, ChangeKind, ChangeRecord, DeliveryKind, EventRecord, TimeSpec, Window
 from tracker.status import status_label
 
 WORDS = {
@@ -46,6 +46,12 @@ class Alert:
     link: str | None = None
     lead: timedelta | None = None
     reply_to: str | None = None
+    briefing: Briefing | None = None
+    webcast_lead: timedelta = timedelta(hours=1)  # reminders this close to T-0 carry the webcast
+
+
+FAILED = frozenset({"failure", "partial_failure"})
+OVER = FAILED | {"success", "in_flight", "deployed", "cancelled"}  # the weather no longer matters
 
 
 def change_text(change: ChangeRecord, zone: tzinfo) -> str:
@@ -94,8 +100,21 @@ def _compact_path(values: list[TimeSpec | None], zone: tzinfo) -> str:
     return " → ".join(out)
 
 
+def test_alert(now: datetime, zone: tzinfo) -> Alert:
+    """What ``tracker test-alert`` sends: a message about no real event, marked as a test."""
+    from tracker.models import EventKind, Precision
+    from tracker.timespec import span
+
+    when = span(now.replace(second=0, microsecond=0) + timedelta(days=1), Precision.MINUTE)
+    event = EventRecord(0, EventKind.LAUNCH, "launch", "Launch tracker test message", when, None, None,
+                        None, None, None, True, now)  # fmt: skip
+    return Alert((0,), DeliveryKind.TEST, event, (), zone)
+
+
 def headline(alert: Alert) -> str:
     """The first line, in plain words (escape it before use)."""
+    if alert.kind == DeliveryKind.TEST:
+        return "Test: alerts reach this channel"
     if alert.kind == DeliveryKind.REMINDER:
         lead = format_duration(alert.lead or timedelta(0)).lstrip("+")
         return f"Reminder: T-{lead}"
@@ -136,12 +155,18 @@ def lines(alert: Alert, esc: Callable[[str], str], bold: Callable[[str], str]) -
         out.append(esc(_compact_path([timed[0].old_when, *(c.new_when for c in timed)], zone)))
     elif new := [c for c in alert.changes if c.kind is ChangeKind.NEW]:
         out.append(esc(when_text(new[-1].new_when or event.when, zone)))
+    if alert.kind == DeliveryKind.REMINDER and event.status:
+        out.append(esc(f"Status: {status_label(event.status)}"))
     for c in alert.changes:
         if c.kind is ChangeKind.STATUS:
             out.append(esc(f"Status: {change_text(c, zone)}"))
+        elif c.kind is ChangeKind.WINDOW and c.new_window:
+            was = f" (was {window_text(c.old_window, zone)})" if c.old_window else ""
+            out.append(esc(f"Window: {window_text(c.new_window, zone)}{was}"))
         elif c.kind is ChangeKind.DROPPED:
             text = change_text(c, zone)
             out.append(esc(text[:1].upper() + text[1:]))
+    out.extend(esc(line) for line in briefing_lines(alert))
     if details := details_text(event):
         out.append(esc(details))
     if alert.slips:
@@ -149,6 +174,49 @@ def lines(alert: Alert, esc: Callable[[str], str], bold: Callable[[str], str]) -
     if alert.source:
         checked = f", checked {instant_text(alert.checked_at, zone)}" if alert.checked_at else ""
         out.append(esc(f"Source: {alert.source}{checked}"))
+    return out
+
+
+def window_text(window: Window | None, zone: tzinfo) -> str:
+    """``2026-03-10 15:30–17:00 UTC``; the day again only when the window crosses midnight."""
+    if window is None or window[0] is None:
+        return "-"
+    start = window[0].astimezone(zone)
+    end = window[1].astimezone(zone) if window[1] is not None else None
+    if end is None or end == start:
+        return f"{start:%Y-%m-%d %H:%M} {start.tzname() or ''}".rstrip() + ", instantaneous"
+    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{end_text} {end.tzname() or ''}".rstrip()
+
+
+def _status_now(alert: Alert) -> str | None:
+    statuses = [c.new_status for c in alert.changes if c.kind is ChangeKind.STATUS]
+    return statuses[-1] if statuses else alert.event.status
+
+
+def briefing_lines(alert: Alert) -> list[str]:
+    """What the source adds for a launch night, in plain words (escape before use): the webcast
+    (in reminders from ``webcast_lead`` on, and at liftoff), the odds and weather, the hold or
+    failure reason while it applies, and the newest librarian note."""
+    b = alert.briefing
+    if b is None:
+        return []
+    status = _status_now(alert)
+    out: list[str] = []
+    near = alert.kind == DeliveryKind.REMINDER and alert.lead is not None and alert.lead <= alert.webcast_lead
+    liftoff = status == "in_flight" and any(c.kind is ChangeKind.STATUS for c in alert.changes)
+    if b.webcast and b.webcast.startswith(("https://", "http://")) and (near or liftoff or b.webcast_live):
+        out.append(f"Webcast{' (live)' if b.webcast_live else ''}: {b.webcast}")
+    if (b.probability is not None or b.weather) and status not in OVER:
+        odds = f"{b.probability} % favourable" if b.probability is not None else ""
+        concerns = f"concerns: {b.weather}" if b.weather else ""
+        out.append("Weather: " + "; ".join(p for p in (odds, concerns) if p))
+    if b.hold_reason and status == "hold":
+        out.append(f"Hold reason: {b.hold_reason}")
+    if b.fail_reason and status in FAILED:
+        out.append(f"Failure reason: {b.fail_reason}")
+    if b.note:
+        out.append(f"Latest note: {b.note}")
     return out
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import logging
 import os
+import re
 import threading
 import time
 import warnings
@@ -42,6 +44,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LENGTH = 4096
+_ADDRESS = re.compile(r"(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})(:\d+)?")  # CHAT, @username, CHAT:TOPIC
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "bot was blocked", "chat was deleted")
 
 
@@ -57,6 +60,8 @@ class TelegramSection(BaseModel):
     rate_global_per_second: float = Field(default=30.0, gt=0)
     rate_chat_per_second: float = Field(default=1.0, gt=0)
     rate_group_per_minute: float = Field(default=20.0, gt=0)
+    group_admins_only: bool = True  # in groups only chat administrators change follows and settings
+    admin_cache_seconds: float = Field(default=300.0, ge=0)
 
     def token(self, env: Mapping[str, str] | None = None) -> str | None:
         """The bot token from ``$token_env``; None when unset or empty (the bot is then off)."""
@@ -89,8 +94,13 @@ class RateLimiter:
 
     Times are recorded when a send *completes*, so the previous message has reached
     Telegram before the window is measured from it: network jitter cannot squeeze two
-    messages into one window at the server.
+    messages into one window at the server. A send in flight holds its place from the
+    moment it is granted (``reserve``) until it completes (``sent``), so that senders on
+    several threads and event loops (alerts, digests, command answers) share one budget
+    without ever being granted the same slot.
     """
+
+    IN_FLIGHT_POLL = 0.005  # seconds to wait when every slot is held by a send still in flight
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
@@ -99,23 +109,32 @@ class RateLimiter:
         self._global: collections.deque[float] = collections.deque()
         self._chats: dict[int, collections.deque[float]] = {}
         self._held: dict[int, float] = {}  # chat -> not before (after a 429)
+        self._flying: collections.Counter[int] = collections.Counter()  # chat -> sends in flight
         self._lock = threading.Lock()
 
-    def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float]]:
+    def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float, int]]:
         lim = self.limits
         own = self._chats.setdefault(chat, collections.deque())
-        out = [(self._global, lim.global_count, lim.global_window), (own, lim.chat_count, lim.chat_window)]
+        mine, everyone = self._flying[chat], self._flying.total()
+        out = [
+            (self._global, lim.global_count, lim.global_window, everyone),
+            (own, lim.chat_count, lim.chat_window, mine),
+        ]
         if chat < 0:
-            out.append((own, lim.group_count, lim.group_window))
+            out.append((own, lim.group_count, lim.group_window, mine))
         return out
 
-    def delay(self, chat: int) -> float:
-        """Seconds to wait before a message to ``chat`` may go."""
+    def delay(self, chat: int, *, own_only: bool = False) -> float:
+        """Seconds to wait before a message to ``chat`` may go (``own_only``: counting only the
+        chat's own windows, not the overall one, which every chat waits for alike)."""
         now = self.clock()
         ready = self._held.get(chat, now)
-        for times, count, window in self._windows(chat):
-            if len(times) >= count:
-                ready = max(ready, times[-count] + window)
+        for times, count, window, flying in self._windows(chat)[1 if own_only else 0 :]:
+            room = count - flying
+            if room <= 0:
+                ready = max(ready, now + self.IN_FLIGHT_POLL)
+            elif len(times) >= room:
+                ready = max(ready, times[-room] + window)
         return max(0.0, ready - now)
 
     def ready_in(self, chat: int) -> float:
@@ -123,13 +142,26 @@ class RateLimiter:
         with self._lock:
             return self.delay(chat)
 
-    def acquire(self, chat: int) -> None:
+    def reserve(self, chat: int) -> float:
+        """0 and the slot is this caller's (call ``sent`` when the send completes), or the
+        seconds to wait before asking again."""
         with self._lock:
-            while (wait := self.delay(chat)) > 0:
-                self.sleep(wait)
+            wait = self.delay(chat)
+            if wait <= 0:
+                self._flying[chat] += 1
+            return wait
+
+    def acquire(self, chat: int) -> None:
+        while (wait := self.reserve(chat)) > 0:
+            self.sleep(wait)
 
     def sent(self, chat: int) -> None:
+        """The granted send to ``chat`` completed (or failed): it now counts from this moment."""
         with self._lock:
+            if self._flying[chat] > 0:
+                self._flying[chat] -= 1
+                if not self._flying[chat]:
+                    del self._flying[chat]
             now = self.clock()
             self._global.append(now)
             self._chats.setdefault(chat, collections.deque()).append(now)
@@ -144,6 +176,22 @@ class RateLimiter:
     def hold(self, chat: int, seconds: float) -> None:
         with self._lock:
             self._held[chat] = self.clock() + seconds
+
+
+_BUDGETS: dict[tuple[str, str, Limits], RateLimiter] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def budget_for(token: str, base_url: str, limits: Limits | None = None) -> RateLimiter:
+    """The one rate budget of the bot with ``token`` at ``base_url`` in this process, shared by
+    its command answers (``bot.pacing``), alerts and digests (``TelegramChannel``): Telegram
+    counts every message of a bot against the same limits."""
+    digest = hashlib.sha256(token.encode()).hexdigest()  # the token itself is never kept as a key
+    key = (digest, base_url, limits or Limits())
+    with _BUDGETS_LOCK:
+        if key not in _BUDGETS:
+            _BUDGETS[key] = RateLimiter(key[2])
+        return _BUDGETS[key]
 
 
 def _utf16_len(text: str) -> int:
@@ -210,8 +258,11 @@ class TelegramChannel(Channel):
 
     @classmethod
     def check_address(cls, address: str) -> str:
-        if not address.lstrip("-").isdigit():
-            raise ValueError(f"{address!r} is not a Telegram chat id (a number)")
+        if not _ADDRESS.fullmatch(address):
+            raise ValueError(
+                f"{address!r} is not a Telegram chat: give a chat id (-1001234567890), "
+                "@channelname, or CHAT:TOPIC for a forum topic"
+            )
         return address
 
     @classmethod
@@ -231,11 +282,12 @@ class TelegramChannel(Channel):
         network_retry: float = 30.0,
         timeout: float = 30.0,
         store: Any = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store  # digests are built from it (``send_digest``)
         self._token = token
         self.base_url = base_url
-        self.limiter = RateLimiter(limits or Limits())
+        self.limiter = limiter or budget_for(token, base_url, limits)
         self.max_length = max_length
         self.network_retry = network_retry
         self.timeout = timeout
@@ -289,15 +341,23 @@ class TelegramChannel(Channel):
         """Seconds before the pacing lets a message to ``address`` go: the dispatcher waits
         them out itself, renewing its lease, so that no send sits in the limiter past it."""
         try:
-            return self.limiter.ready_in(int(address))
+            return self.limiter.ready_in(int(address.partition(":")[0]))
+        except ValueError:
+            return 0.0
+
+    def busy_for(self, address: str) -> float:
+        """Seconds until this chat's own windows have room (it just had an answer or an alert):
+        the dispatcher sends to other chats first instead of waiting in line."""
+        try:
+            return self.limiter.delay(int(address.partition(":")[0]), own_only=True)
         except ValueError:
             return 0.0
 
     def send(self, alert: Alert, address: str) -> SendResult:
-        try:
-            chat = int(address)
-        except ValueError:
-            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        target = self._target(address)
+        if isinstance(target, SendResult):
+            return target
+        chat, thread = target
         parts = split_message(alert, self.max_length)
         keyboard = _keyboard(alert.event.id)
         reply_to = int(alert.reply_to) if alert.reply_to and alert.reply_to.isdigit() else None
@@ -306,7 +366,7 @@ class TelegramChannel(Channel):
             markup = keyboard if i == len(parts) - 1 else None
             try:
                 message_id = self._send_part(
-                    chat, as_html, as_text, reply_to, markup, later=first is not None
+                    chat, as_html, as_text, reply_to, markup, later=first is not None, thread=thread
                 )
             except _Failed as exc:
                 if first is None:
@@ -321,10 +381,10 @@ class TelegramChannel(Channel):
     def send_text(self, address: str, text: str) -> SendResult:
         """A plain message (a daily digest, an operator alert): escaped, and split on line
         boundaries into parts that each fit, chained as replies."""
-        try:
-            chat = int(address)
-        except ValueError:
-            return SendResult.permanent(f"{address!r} is not a Telegram chat id")
+        target = self._target(address)
+        if isinstance(target, SendResult):
+            return target
+        chat, thread = target
         parts: list[str] = []
         for line in text.splitlines():
             line = line[: self.max_length // 6]  # even fully escaped, one line fits
@@ -338,7 +398,7 @@ class TelegramChannel(Channel):
         for part in parts or [" "]:
             try:
                 message_id = self._send_part(
-                    chat, _esc_lines(part), part, reply_to, None, later=first is not None
+                    chat, _esc_lines(part), part, reply_to, None, later=first is not None, thread=thread
                 )
             except _Failed as exc:
                 if first is None:
@@ -367,8 +427,35 @@ class TelegramChannel(Channel):
             return SendResult.ok("empty")
         return self.send_text(delivery.address, render_digest(digest).text)
 
+    def _target(self, address: str) -> tuple[int, int | None] | SendResult:
+        """``CHAT`` or ``CHAT:TOPIC`` (a forum topic's ``message_thread_id``) as (chat id, topic).
+        A channel or group written ``@username`` is looked up with getChat once; the channel
+        then moves to the numeric id (which never changes, unlike a username)."""
+        chat, _, topic = address.partition(":")
+        if topic and not topic.isdigit():
+            return SendResult.permanent(f"{address!r}: the topic after ':' should be a number")
+        thread = int(topic) if topic else None
+        if chat.startswith("@") and len(chat) > 1:
+            from telegram import error
+
+            try:
+                found = self._run(self._lookup(chat))
+            except error.BadRequest as exc:
+                return SendResult.permanent(f"no chat {chat} ({exc.message}); is the bot a member or admin?")
+            except error.TelegramError as exc:
+                return SendResult.retry(self.network_retry, f"looking up {chat}: {exc}")
+            return SendResult.moved(f"{found}:{thread}" if thread else str(found), f"{chat} is chat {found}")
+        try:
+            return int(chat), thread
+        except ValueError:
+            return SendResult.permanent(f"{address!r} is not a Telegram chat id, @username or CHAT:TOPIC")
+
+    async def _lookup(self, username: str) -> int:
+        bot = await self._get_bot()
+        return int((await bot.get_chat(username)).id)
+
     def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
-                   markup: InlineKeyboardMarkup | None, *, later: bool) -> int:  # fmt: skip
+                   markup: InlineKeyboardMarkup | None, *, later: bool, thread: int | None = None) -> int:  # fmt: skip
         """One message; raises _Failed. Parts after the first retry in place (the first is out)."""
         from telegram import error
 
@@ -378,7 +465,7 @@ class TelegramChannel(Channel):
             self.limiter.acquire(chat)
             try:
                 try:
-                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup))
+                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup, thread))
                 finally:
                     self.limiter.sent(chat)  # a refused message counts too
             except error.RetryAfter as exc:
@@ -399,7 +486,7 @@ class TelegramChannel(Channel):
                 if "can't parse entities" not in low:
                     raise _Failed(SendResult.permanent(f"bad request: {exc.message}")) from exc
                 log.error("our bug: Telegram cannot parse the HTML of an alert (%s); sent as plain text", exc)
-                return self._plain(chat, as_text, reply_to, markup)
+                return self._plain(chat, as_text, reply_to, markup, thread)
             except error.InvalidToken as exc:
                 raise _Failed(SendResult.retry(300, "the bot token is invalid")) from exc
             except (error.NetworkError, TimeoutError) as exc:  # TimedOut included
@@ -409,19 +496,20 @@ class TelegramChannel(Channel):
             except error.TelegramError as exc:
                 raise _Failed(SendResult.retry(self.network_retry, f"telegram: {exc}")) from exc
 
-    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None) -> int:
+    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None,
+               thread: int | None = None) -> int:  # fmt: skip
         from telegram import error
 
         self.limiter.acquire(chat)
         try:
-            return self._run(self._post(chat, text, None, reply_to, markup))
+            return self._run(self._post(chat, text, None, reply_to, markup, thread))
         except error.TelegramError as exc:
             raise _Failed(SendResult.retry(self.network_retry, f"plain-text fallback failed: {exc}")) from exc
         finally:
             self.limiter.sent(chat)
 
     async def _post(self, chat: int, text: str, parse_mode: str | None, reply_to: int | None,
-                    markup: InlineKeyboardMarkup | None) -> int:  # fmt: skip
+                    markup: InlineKeyboardMarkup | None, thread: int | None = None) -> int:  # fmt: skip
         from telegram import LinkPreviewOptions, ReplyParameters
 
         bot = await self._get_bot()
@@ -433,6 +521,7 @@ class TelegramChannel(Channel):
             reply_parameters=reply,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=thread,
         )
         return int(message.message_id)
 

@@ -123,7 +123,8 @@ class Daemon:
             return "standby (another instance runs the schedule)"
         now = self.clock()
         stats = self.store.service.poll_stats(scfg.name, now)
-        cadence = self._cadence(scfg)
+        source = build_source(scfg.kind, scfg.name, scfg.url, scfg.options, scfg.trust)
+        cadence = self._cadence(scfg, source.budget_per_hour(scfg.budget_per_hour, self.http))
         events = self.store.service.followed_events(scfg.name, now)
         due = next_poll(stats.last_poll, stats.polls_last_hour, events, now, cadence, self._reminder_leads())
         if stats.failures_in_row and stats.last_poll is not None:
@@ -131,7 +132,6 @@ class Daemon:
         due = max(due, self._deferred.get(scfg.name, due))
         if due > now:
             return f"not due; next poll in {format_duration(due - now).lstrip('+')}"
-        source = build_source(scfg.kind, scfg.name, scfg.url, scfg.options, scfg.trust)
         guard = DropGuard(scfg.min_items_ratio, scfg.min_items_baseline)
         result = poll(self.store, source, self.http, guard, self.cfg.alerts.policy())
         if result.retry_after:  # the source asked for a pause longer than a fetch may wait
@@ -161,7 +161,7 @@ class Daemon:
     def _poller(self, scfg: SourceConfig) -> Callable[[], str]:
         return lambda: self.poll_source(scfg)
 
-    def _cadence(self, scfg: SourceConfig) -> Cadence:
+    def _cadence(self, scfg: SourceConfig, budget_per_hour: int | None = None) -> Cadence:
         sched = self.cfg.scheduler
         pages = getattr(scfg.options, "max_pages", 1)
         return Cadence(
@@ -170,7 +170,7 @@ class Daemon:
             near=timedelta(minutes=sched.near_interval_minutes),
             imminent_within=timedelta(hours=sched.imminent_hours),
             imminent=timedelta(minutes=sched.imminent_interval_minutes),
-            budget_per_hour=scfg.budget_per_hour,
+            budget_per_hour=scfg.budget_per_hour if budget_per_hour is None else budget_per_hour,
             pages_per_poll=int(pages) if isinstance(pages, int) else 1,
         )
 
@@ -191,12 +191,12 @@ class Daemon:
         if token is None:
             return None
         from tracker.bot import build_application
-        from tracker.bot.common import Deps
+        from tracker.bot.common import deps_for
         from tracker.bot.runner import BotRunner
         from tracker.notify.telegram import limits_of
 
         application = build_application(
-            token, section.api_base_url, Deps(self.store, frozenset(section.admin_ids)), limits_of(section)
+            token, section.api_base_url, deps_for(section, self.store), limits_of(section)
         )
         runner = BotRunner(application)
         try:

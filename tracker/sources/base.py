@@ -79,3 +79,8 @@ class Source(Generic[OptionsT]):
     def parse(self, doc: RawDocument) -> Parsed:
         """Pure: turn a document into snapshots, or raise ParseError."""
         raise NotImplementedError
+
+    def budget_per_hour(self, configured: int, http: Http) -> int:
+        """The requests an hour this source may make; a source whose server states the
+        client's own limit (LL2 with an API key) follows it. Default: as configured."""
+        return configured

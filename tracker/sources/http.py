@@ -339,14 +339,16 @@ class Http:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = "*/*",
+        headers: Mapping[str, str] | None = None,
     ) -> RawDocument:
         """GET ``url``; a 304 is a healthy ``not_modified`` document, errors raise SourceError.
-        Within the running fetch's deadline, or one of its own."""
+        Within the running fetch's deadline, or one of its own. ``headers`` are the source's
+        own (an API key), sent with this request only."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise SourceError(f"{url}: only http and https URLs are fetched", "http_error", permanent=True)
         with self.deadline() as fetch:
             try:
-                return self._get(url, params, etag, last_modified, accept)
+                return self._get(url, params, etag, last_modified, accept, headers)
             except (SourceError, requests.RequestException, OSError):
                 if fetch.expired or fetch.remaining() <= 0:
                     raise self._overdue(url) from None
@@ -359,12 +361,13 @@ class Http:
         etag: str | None,
         last_modified: str | None,
         accept: str,
+        headers: Mapping[str, str] | None = None,
     ) -> RawDocument:
         if self.settings.respect_robots and not self._robots.allowed(url):
             raise SourceError(
                 f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
             )
-        headers = {"Accept": accept}
+        headers = {**(headers or {}), "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

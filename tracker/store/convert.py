@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 from tracker.models import (
+    Briefing,
     ChangeKind,
     ChangeRecord,
     EventKind,
@@ -52,8 +55,23 @@ def snapshot_columns(snap: EventSnapshot) -> dict[str, Any]:
         "window_start": snap.window_start,
         "window_end": snap.window_end,
         "url": snap.url,
+        "briefing": briefing_json(snap.briefing),
         **when_columns(snap.when),
     }
+
+
+def briefing_json(briefing: Briefing | None) -> str | None:
+    if briefing is None or briefing.empty:
+        return None
+    return json.dumps({k: v for k, v in dataclasses.asdict(briefing).items() if v not in (None, False)})
+
+
+def briefing_from(text: str | None) -> Briefing | None:
+    """A stored briefing; keys a newer version wrote and this one does not know are ignored."""
+    if not text:
+        return None
+    known = {f.name for f in dataclasses.fields(Briefing)}
+    return Briefing(**{k: v for k, v in json.loads(text).items() if k in known})
 
 
 def snapshot_from(row: RevisionRow, source_ref: str) -> EventSnapshot:
@@ -73,6 +91,7 @@ def snapshot_from(row: RevisionRow, source_ref: str) -> EventSnapshot:
         window_start=row.window_start,
         window_end=row.window_end,
         url=row.url,
+        briefing=briefing_from(row.briefing),
     )
 
 
@@ -109,4 +128,11 @@ def change_from(row: ChangeRow, title: str, source: str, source_ref: str) -> Cha
         old_status=row.old_status,
         new_status=row.new_status,
         detail=row.detail,
+        old_window=_window(row, "old_"),
+        new_window=_window(row, "new_"),
     )
+
+
+def _window(row: ChangeRow, prefix: str) -> tuple[Any, Any] | None:
+    start, end = getattr(row, f"{prefix}window_start"), getattr(row, f"{prefix}window_end")
+    return None if start is None and end is None else (start, end)

@@ -27,7 +27,7 @@ from tracker.models import (
     EventRecord,
     Subscriber,
 )
-from tracker.policy import AlertPolicy, reminder_due, worth_alert
+from tracker.policy import AlertPolicy, alert_due, long_past, reminder_due, worth_alert
 from tracker.store.convert import event_from
 from tracker.store.db import Sessions, rowcount
 from tracker.store.subscriptions import load_subscribers
@@ -67,8 +67,12 @@ def enqueue_for_changes(
     items: Iterable[tuple[ChangeRow, Change]],
     policy: AlertPolicy,
     now: datetime,
+    *,
+    judged_at: datetime | None = None,
 ) -> int:
-    """Create the deliveries for new changes, inside the caller's (the run's) transaction."""
+    """Create the deliveries for new changes, inside the caller's (the run's) transaction.
+
+    With ``judged_at`` (a replay), no alert is made about an event long past at that time."""
     pending = list(items)
     if not pending:
         return 0
@@ -82,6 +86,8 @@ def enqueue_for_changes(
         if row.event_id not in events:
             events[row.event_id] = event_from(session.get_one(EventRow, row.event_id))
         event = events[row.event_id]
+        if judged_at is not None and long_past(event.when, judged_at):
+            continue
         for sub in subscribers:
             if event.id in sub.muted or not follows_event(sub.follows, event):
                 continue
@@ -101,7 +107,7 @@ def enqueue_for_changes(
                         change_id=row.id,
                         observed_at=row.observed_at,
                         created_at=now,
-                        due_at=row.observed_at + own.coalesce,  # replays of the past are due at once
+                        due_at=alert_due(change, event.when, own, row.observed_at),
                         state=DeliveryState.PENDING.value,
                         attempts=0,
                     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker.errors import StoreError, UserError
 from tracker.models import (
     HEALTHY_OUTCOMES,
+    Briefing,
     ChangeKind,
     ChangeRecord,
     EventKind,
@@ -29,6 +30,7 @@ from tracker.store.convert import (
     change_from,
     event_from,
     snapshot_from,
+    when_from,
 )
 from tracker.store.db import ensure_schema, make_engine
 from tracker.store.outbox import Outbox
@@ -56,6 +58,7 @@ class Story:
     source: str | None
     checked_at: datetime | None
     link: str | None
+    briefing: Briefing | None = None
 
 
 class Store:
@@ -99,6 +102,7 @@ class Store:
         policy: AlertPolicy | None = None,
         trust: int = 50,
         started_at: datetime | None = None,
+        alerts: str = "live",
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
         with self._session() as session:
@@ -113,7 +117,7 @@ class Store:
                 if source.url != url:  # a new configured URL forgets what the old one said
                     source.moved_url = source.disabled_reason = None
                 source.kind, source.url = kind, url
-            yield SourceRun(session, source, observed_at, replay_of, policy, trust, started_at)
+            yield SourceRun(session, source, observed_at, replay_of, policy, trust, started_at, alerts)
 
     # ---- reading -------------------------------------------------------------
 
@@ -142,6 +146,54 @@ class Store:
             query = query.limit(limit)
         with self._session() as s:
             return [event_from(row) for row in s.scalars(query)]
+
+    def upcoming_as_of(self, at: datetime, *, days: int | None = None) -> list[EventRecord]:
+        """``upcoming(at, days=days)`` with every event's value as it stood at ``at`` (the newest
+        deciding revision observed by then), for looking back (``digest preview --at``)."""
+        events = self.events_as_of(at)
+        ahead = at + timedelta(days=days) if days is not None else None
+        chosen = [
+            e
+            for e in events.values()
+            if e.listed
+            and (e.when.latest is None or e.when.latest > at)
+            and (ahead is None or e.when.earliest is None or e.when.earliest < ahead)
+        ]
+        far = datetime.max.replace(tzinfo=UTC)
+        return sorted(chosen, key=lambda e: (e.when.earliest is None, e.when.earliest or far, e.id))
+
+    def events_as_of(self, at: datetime) -> dict[int, EventRecord]:
+        """Every event that existed at ``at``, with the value it had then; ``listed`` is False
+        when its last news by then was that it left the list."""
+        latest = (
+            select(RevisionRow.event_id, func.max(RevisionRow.id).label("rid"))
+            .where(RevisionRow.observed_at <= at, RevisionRow.disagrees.is_(False))
+            .group_by(RevisionRow.event_id)
+            .subquery()
+        )
+        query = (
+            select(EventRow, RevisionRow)
+            .join(latest, latest.c.event_id == EventRow.id)
+            .join(RevisionRow, RevisionRow.id == latest.c.rid)
+        )
+        drops = (
+            select(ChangeRow.event_id, func.max(ChangeRow.observed_at))
+            .where(ChangeRow.kind == ChangeKind.DROPPED.value, ChangeRow.observed_at <= at)
+            .group_by(ChangeRow.event_id)
+        )
+        with self._session() as s:
+            left: dict[int, datetime] = {event_id: when for event_id, when in s.execute(drops)}
+            out: dict[int, EventRecord] = {}
+            for event, rev in s.execute(query):
+                when = when_from(rev)
+                assert when is not None
+                gone = left.get(event.id)
+                out[event.id] = EventRecord(
+                    id=event.id, kind=EventKind(rev.kind), type=rev.type, title=rev.title, when=when,
+                    status=rev.status, provider=rev.provider, vehicle=rev.vehicle, mission=rev.mission,
+                    site=rev.site, listed=gone is None or gone < rev.observed_at, updated_at=rev.observed_at,
+                )  # fmt: skip
+            return out
 
     def event(self, event_id: int) -> EventRecord | None:
         if not 0 < event_id <= MAX_ID:  # "#99999999999999999999" names no event (and fits no column)
@@ -298,17 +350,20 @@ class Store:
             moved = row.moved_url if row.url == configured_url else None
             return row.etag, row.last_modified, moved
 
-    def last_ok(self, source: str) -> datetime | None:
-        """When ``source`` last fetched good data."""
-        with self._session() as s:
-            value: datetime | None = s.scalar(
-                select(func.max(FetchRunRow.observed_at))
-                .join(SourceRow, SourceRow.id == FetchRunRow.source_id)
-                .where(
-                    SourceRow.name == source,
-                    FetchRunRow.outcome.in_([str(o) for o in HEALTHY_OUTCOMES]),
-                )
+    def last_ok(self, source: str, *, until: datetime | None = None) -> datetime | None:
+        """When ``source`` last fetched good data (by ``until``, when given)."""
+        query = (
+            select(func.max(FetchRunRow.observed_at))
+            .join(SourceRow, SourceRow.id == FetchRunRow.source_id)
+            .where(
+                SourceRow.name == source,
+                FetchRunRow.outcome.in_([str(o) for o in HEALTHY_OUTCOMES]),
             )
+        )
+        if until is not None:
+            query = query.where(FetchRunRow.observed_at <= until)
+        with self._session() as s:
+            value: datetime | None = s.scalar(query)
             return value
 
     def slip_summary(self, event_id: int) -> tuple[int, float | None]:
@@ -333,5 +388,7 @@ class Store:
         source = chosen[-1].source if chosen else (history[-1].source if history else None)
         link = next((r.snapshot.url for r in reversed(history) if r.snapshot.url), None)
         checked = self.last_ok(source) if source else None
+        latest = next((r for r in reversed(history) if not r.disagrees), None)
+        briefing = latest.snapshot.briefing if latest else None
         return Story(event, chosen, slips, total if slips or (total and total.total_seconds()) else None,
-                     source, checked, link)  # fmt: skip
+                     source, checked, link, briefing)  # fmt: skip

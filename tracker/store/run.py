@@ -31,6 +31,13 @@ def _joined_because(reason: str | None, snap: EventSnapshot) -> str | None:
     return f"{reason}; {read}" if reason else read
 
 
+# How a run's changes become alerts: "live" (a fetch: the source speaks of the present) alerts
+# every worthy change; a replay by default ("now") alerts nothing about an event long past by
+# the clock; "recorded" judges that against the snapshot's own time (the past as it was lived);
+# "off" queues none (a backfill).
+ALERT_MODES = ("live", "now", "recorded", "off")
+
+
 @dataclass
 class Known:
     """What the store knows of one source identity before a run."""
@@ -91,8 +98,10 @@ class SourceRun:
         policy: AlertPolicy | None = None,
         trust: int = 50,
         started_at: datetime | None = None,
+        alerts: str = "live",
     ) -> None:
         self._policy = policy or AlertPolicy()
+        self._alerts = alerts  # see ALERT_MODES
         self._new_changes: list[tuple[ChangeRow, Change]] = []
         self.trust = trust
         source.trust = trust
@@ -360,6 +369,9 @@ class SourceRun:
             columns.update(when_columns(change.old_when, "old_"))
         if change.new_when is not None:
             columns.update(when_columns(change.new_when, "new_"))
+        for prefix, window in (("old_", change.old_window), ("new_", change.new_window)):
+            if window is not None:
+                columns[f"{prefix}window_start"], columns[f"{prefix}window_end"] = window
         row = ChangeRow(
             event_id=known.event_id,
             identity_id=known.identity_id,
@@ -407,7 +419,12 @@ class SourceRun:
         if outcome is FetchOutcome.OK:
             self._s.flush()
             # The alerts are written in the same transaction as their changes: both land or neither.
-            self.result.deliveries = enqueue_for_changes(self._s, self._new_changes, self._policy, _now())
+            if self._alerts != "off":
+                now = _now()
+                judged = {"now": now, "recorded": self.observed_at}.get(self._alerts)
+                self.result.deliveries = enqueue_for_changes(
+                    self._s, self._new_changes, self._policy, now, judged_at=judged
+                )
             source.last_ok_count = items
             source.suspicious_streak = 0
             if etag or last_modified:

@@ -11,9 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.errors import UserError
-from tracker.models import Channel, Follow, Subscriber
+from tracker.models import Channel, Follow, SeenChat, Subscriber
 from tracker.store.db import Sessions, rowcount
-from tracker.store.tables import MAX_ID, ChannelRow, EventRow, FollowRow, MuteRow, SubscriberRow
+from tracker.store.tables import (
+    MAX_ID,
+    ChannelRow,
+    EventRow,
+    FollowRow,
+    MuteRow,
+    SubscriberRow,
+    TelegramChatRow,
+)
 
 
 def load_subscribers(
@@ -217,3 +225,25 @@ class Subscriptions:
                 s.add(MuteRow(subscriber_id=row.id, event_id=event_id, created_at=datetime.now(UTC)))
             elif not muted and existing is not None:
                 s.delete(existing)
+
+    # ---- Telegram chats the bot has seen ------------------------------------------
+
+    def saw_chat(self, chat: SeenChat) -> None:
+        """Remember a chat (``tracker telegram chats`` lists them with their ids)."""
+        with self._session() as s:
+            row = s.get(TelegramChatRow, chat.id)
+            if row is None:
+                s.add(TelegramChatRow(id=chat.id, type=chat.type, title=chat.title, username=chat.username,
+                                      last_seen=chat.last_seen))  # fmt: skip
+            else:
+                row.type, row.title, row.username, row.last_seen = (
+                    chat.type,
+                    chat.title,
+                    chat.username,
+                    chat.last_seen,
+                )
+
+    def chats(self) -> list[SeenChat]:
+        with self._session() as s:
+            rows = s.scalars(select(TelegramChatRow).order_by(TelegramChatRow.last_seen.desc()))
+            return [SeenChat(r.id, r.type, r.title, r.username, r.last_seen) for r in rows]

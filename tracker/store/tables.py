@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.store.types import UTCDateTime
@@ -132,6 +143,7 @@ class RevisionRow(Base):
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(Text)
+    briefing: Mapped[str | None] = mapped_column(Text)  # JSON of models.Briefing (webcast, odds, notes)
     # A less trusted source said something else than the event's current value.
     disagrees: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -161,6 +173,10 @@ class ChangeRow(Base):
     new_t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
     old_status: Mapped[str | None] = mapped_column(String(50))
     new_status: Mapped[str | None] = mapped_column(String(50))
+    old_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    old_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SubscriberRow(Base):
@@ -229,6 +245,20 @@ class DeliveryRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TelegramChatRow(Base):
+    """A chat the bot has seen (private, group, supergroup or channel), for ``tracker telegram chats``."""
+
+    __tablename__ = "telegram_chats"
+    # Telegram's chat id (beyond 32 bits for supergroups and channels)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    type: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(100))
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class JobStatusRow(Base):
