@@ -108,7 +108,7 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
     if guard.suspicious(count, state.last_ok_count, state.suspicious_streak):
         message = f"{counted(count, 'event')} where the last good fetch had {state.last_ok_count}"
         return run.finish(FetchOutcome.SUSPICIOUS_DROP, items=count, http_status=doc.status, error=message)
-    known = run.known()
+    known = run.load([snap.source_ref for snap in items], listed=parsed.complete)
     if (drift := guard.drifted(items, known)) is not None:
         log.error("source %s: %s", run.source_name, drift)
         return run.finish(FetchOutcome.PARSE_ERROR, items=count, http_status=doc.status, error=drift)

@@ -1,8 +1,8 @@
 """Run the benchmark suite and write ``docs/BENCHMARKS.md``.
 
-    scripts/bench                 # the full report (under 10 minutes from a clean checkout)
-    scripts/bench --small         # every benchmark at small sizes (CI: keeps them working)
-    scripts/bench --only poll,cli # some of them; the report is written only for a full run
+scripts/bench                 # the full report (under 10 minutes from a clean checkout)
+scripts/bench --small         # every benchmark at small sizes (CI: keeps them working)
+scripts/bench --only poll,cli # some of them; the report is written only for a full run
 """
 
 from __future__ import annotations

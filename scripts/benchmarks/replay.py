@@ -73,7 +73,16 @@ def run(sizes: Sizes) -> list[Section]:
     limit = None if sizes.name == "full" else 20
     section = Section(
         "Ingest: replaying recorded series into a fresh store",
-        ["series", "backend", "snapshots", "snapshots/s", "items/s", "per snapshot", "× json.loads", "changes"],
+        [
+            "series",
+            "backend",
+            "snapshots",
+            "snapshots/s",
+            "items/s",
+            "per snapshot",
+            "× json.loads",
+            "changes",
+        ],
     )
     with tempfile.TemporaryDirectory() as tmp:
         for n, (kind, series) in enumerate(SERIES):

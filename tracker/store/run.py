@@ -3,17 +3,20 @@ which source decides an event's value, revisions, changes and their alerts."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from tracker.models import Change, Decides, EventSnapshot, FetchOutcome
 from tracker.policy import AlertPolicy
 from tracker.store.convert import event_from, snapshot_columns, snapshot_from, when_columns, when_from
 from tracker.store.outbox import enqueue_for_changes
 from tracker.store.tables import ChangeRow, EventRow, FetchRunRow, IdentityRow, RevisionRow, SourceRow
+
+_BATCH = 500  # ids per IN (...): well under every backend's limit on bound parameters
 
 
 def _now() -> datetime:
@@ -110,13 +113,13 @@ class SourceRun:
         self._source = source
         self.source_name = source.name
         self.observed_at = observed_at
-        ok_runs = session.scalar(
-            select(func.count())
-            .select_from(FetchRunRow)
+        ok_before = session.scalar(  # whether, not how many: a count would read a year of runs
+            select(FetchRunRow.id)
             .where(FetchRunRow.source_id == source.id, FetchRunRow.outcome == FetchOutcome.OK.value)
+            .limit(1)
         )
         self.state = RunState(
-            baseline=not ok_runs,
+            baseline=ok_before is None,
             last_ok_count=source.last_ok_count,
             suspicious_streak=source.suspicious_streak,
             etag=source.etag,
@@ -133,32 +136,44 @@ class SourceRun:
         )
         session.add(self._run)
         session.flush()
-        self._known: dict[str, Known] | None = None
+        self._known: dict[str, Known] = {}
+        self._looked_up: set[str] = set()  # refs already asked of the store (found or not)
+        self._seen: list[int] = []  # identities seen unchanged: their last_seen is set in one statement
         self.result = RunResult(FetchOutcome.OK, baseline=self.state.baseline)
 
+    def load(self, refs: Collection[str], *, listed: bool) -> dict[str, Known]:
+        """Read what the store knows of ``refs`` (the identities a fetch lists) and, with
+        ``listed``, of every identity the source still lists (a complete list must tell
+        which of those left it). Only these: a run's cost follows what the source says
+        now, not the years of identities it has ever had."""
+        wanted = [ref for ref in dict.fromkeys(refs) if ref not in self._looked_up]
+        self._looked_up.update(wanted)
+        query = (
+            select(IdentityRow, RevisionRow)
+            .outerjoin(RevisionRow, RevisionRow.id == IdentityRow.last_revision_id)
+            .where(IdentityRow.source_id == self._source.id)
+        )
+        batches = [
+            query.where(IdentityRow.source_ref.in_(wanted[n : n + _BATCH]))
+            for n in range(0, len(wanted), _BATCH)
+        ]
+        if listed:
+            batches.append(query.where(IdentityRow.listed.is_(True)))
+        for batch in batches:
+            for ident, rev in self._s.execute(batch):
+                if ident.source_ref not in self._known:
+                    view = snapshot_from(rev, ident.source_ref) if rev else None
+                    self._known[ident.source_ref] = Known(ident.id, ident.event_id, ident.listed, view)
+        return self._known
+
     def known(self) -> dict[str, Known]:
-        """Every identity of this source with its last stored view (one query)."""
-        if self._known is None:
-            rows = self._s.execute(
-                select(IdentityRow, RevisionRow)
-                .outerjoin(RevisionRow, RevisionRow.id == IdentityRow.last_revision_id)
-                .where(IdentityRow.source_id == self._source.id)
-            ).all()
-            self._known = {
-                ident.source_ref: Known(
-                    ident.id,
-                    ident.event_id,
-                    ident.listed,
-                    snapshot_from(rev, ident.source_ref) if rev else None,
-                )
-                for ident, rev in rows
-            }
+        """The identities read so far by :meth:`load` (and those this run created)."""
         return self._known
 
     def plan(self, snap: EventSnapshot) -> Plan:
         """Which event ``snap`` belongs to (matching a new identity against events other
         sources know), how this source stands to the event's value, and that value."""
-        known = self.known().get(snap.source_ref)
+        known = self.load([snap.source_ref], listed=False).get(snap.source_ref)
         event_id, reason = (known.event_id, None) if known else self._match(snap)
         if event_id is None:
             return Plan(known, None, None, Decides.NEW, None)
@@ -192,16 +207,26 @@ class SourceRun:
         """An event another source already knows that ``snap`` is, or (None, None)."""
         from tracker.matching import NEAR, Candidate, best_match, claim_windows
 
-        mine = select(IdentityRow.event_id).where(IdentityRow.source_id == self._source.id)
+        # "Not an event this source already has" is a correlated NOT EXISTS: checked through
+        # the index on identities.event_id for the few rows kind, time and ref leave, never a
+        # NOT IN over every identity the source has had.
+        theirs = aliased(IdentityRow)
+        mine = ~(
+            select(theirs.id)
+            .where(theirs.event_id == EventRow.id, theirs.source_id == self._source.id)
+            .correlate(EventRow)
+            .exists()
+        )
         same_ref = self._s.scalar(
             select(IdentityRow.event_id)
+            .join(EventRow, EventRow.id == IdentityRow.event_id)
             .where(IdentityRow.source_ref == snap.source_ref, IdentityRow.source_id != self._source.id)
-            .where(IdentityRow.event_id.not_in(mine))
+            .where(mine)
             .limit(1)
         )
         query = select(EventRow).where(EventRow.kind == snap.kind.value)
         if snap.claim is None:  # two items of one list are two events; two articles may be about one
-            query = query.where(EventRow.id.not_in(mine))
+            query = query.where(mine)
         windows = claim_windows(snap) if snap.claim is not None else [snap.when] if snap.when.known else []
         if same_ref is None and windows:
             near = [
@@ -321,9 +346,11 @@ class SourceRun:
     def seen(self, ref: str, changes: list[Change] | None = None) -> None:
         """The identity is in this fetch with no field changed."""
         known = self.known()[ref]
-        ident = self._s.get_one(IdentityRow, known.identity_id)
-        ident.last_seen = self.observed_at
-        if not known.listed:
+        if known.listed:
+            self._seen.append(known.identity_id)  # the common case: no read, one write per run
+        else:
+            ident = self._s.get_one(IdentityRow, known.identity_id)
+            ident.last_seen = self.observed_at
             ident.listed = known.listed = True
             self._s.get_one(EventRow, known.event_id).listed = True
         for change in changes or []:
@@ -417,6 +444,13 @@ class SourceRun:
         run.baseline = self.state.baseline and outcome is FetchOutcome.OK
         run.duration_ms = int((_now() - run.started_at).total_seconds() * 1000)
         if outcome is FetchOutcome.OK:
+            for n in range(0, len(self._seen), _BATCH):
+                self._s.execute(
+                    update(IdentityRow)
+                    .where(IdentityRow.id.in_(self._seen[n : n + _BATCH]))
+                    .values(last_seen=self.observed_at)
+                    .execution_options(synchronize_session=False)
+                )
             self._s.flush()
             # The alerts are written in the same transaction as their changes: both land or neither.
             if self._alerts != "off":

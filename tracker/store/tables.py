@@ -106,7 +106,13 @@ class IdentityRow(Base):
     """A source's own id for an event (source + external id -> event)."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("source_id", "source_ref"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_ref"),
+        # A run reads the identities its source still lists, and matching looks a ref up
+        # across sources: both by index, whatever the size of the history.
+        Index("ix_identities_source_listed", "source_id", "listed"),
+        Index("ix_identities_source_ref", "source_ref"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
     source_ref: Mapped[str] = mapped_column(String(200))
