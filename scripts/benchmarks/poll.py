@@ -82,7 +82,14 @@ def run(sizes: Sizes) -> list[Section]:
     now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     section = Section(
         f"Poll cost against history ({ITEMS}-item LL2 page over loopback HTTP, SQLite)",
-        ["past events", "revisions", "CPU per poll moving 5", "× empty", "CPU per poll changing none", "× empty"],
+        [
+            "past events",
+            "revisions",
+            "CPU per poll moving 5",
+            "× empty",
+            "CPU per poll changing none",
+            "× empty",
+        ],
     )
     base: tuple[float, float] | None = None
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,6 +26,8 @@ REVISIONS = 10  # per past event: 100k events make 1 M revisions
 CHANGES = 3
 EVENTS_PER_RUN = 3  # fetch runs in proportion: 100k events, ~33k runs (a year of 15-minute polls)
 UPCOMING = 60
+RECORDING = 10
+GENERATION = 2  # bump when the shape changes: the cache is keyed by it
 CACHE = Path(os.environ.get("TRACKER_BENCH_CACHE", Path(tempfile.gettempdir()) / "tracker-bench-cache"))
 CHUNK = 20_000
 
@@ -45,7 +47,7 @@ _VEHICLES = [
 def store_file(events: int, now: datetime) -> Path:
     """A SQLite file holding ``events`` past events (made once, then copied from the cache)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    cached = CACHE / f"store-{events}-{now:%Y%m%d}.db"
+    cached = CACHE / f"store-v{GENERATION}-{events}-{now:%Y%m%d}.db"
     if not cached.exists():
         building = cached.with_suffix(".building")
         building.unlink(missing_ok=True)
@@ -110,7 +112,12 @@ def fill(url: str, events: int, now: datetime, seed: int = 16) -> None:
             for n in range(events + UPCOMING):
                 future = n >= events
                 t = now + timedelta(hours=12 * (n - events + 1)) if future else begun + spacing * n
-                run_id = 1 + min(runs - 1, int((t - begun) / step)) if not future else runs
+                # one run in RECORDING recorded something; the others found nothing new
+                run_id = (
+                    1 + RECORDING * (min(runs - 1, int((t - begun) / step)) // RECORDING)
+                    if not future
+                    else runs
+                )
                 provider = rng.randrange(len(_PROVIDERS))
                 title = f"{_VEHICLES[provider]} | Synthetic-{n}"
                 base = {"kind": "launch", "title": title, "type": "Launch", "provider": _PROVIDERS[provider],

@@ -37,6 +37,45 @@ def db_upgrade(app: App) -> None:
         engine.dispose()
 
 
+@db.command("stats")
+@pass_app
+@handle_errors
+def db_stats(app: App) -> None:
+    """How many rows each table holds, and its size on disk where the database says."""
+    sizes = app.store.table_sizes()
+    click.echo(f"{'table':<16} {'rows':>12} {'size':>10}")
+    for size in sizes:
+        shown = "" if size.bytes is None else _bytes_text(size.bytes)
+        click.echo(f"{size.name:<16} {size.rows:>12,} {shown:>10}")
+    total = sum(s.bytes or 0 for s in sizes)
+    if any(s.bytes is not None for s in sizes):
+        click.echo(f"{'total':<16} {sum(s.rows for s in sizes):>12,} {_bytes_text(total):>10}")
+
+
+@db.command("prune")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@pass_app
+@handle_errors
+def db_prune(app: App, dry_run: bool) -> None:
+    """Delete fetch runs that recorded nothing and delivered alerts past their retention
+    ([database] keep_fetch_runs_days, keep_deliveries_days); the daemon does this daily."""
+    from datetime import UTC, datetime
+
+    section = app.config.database
+    pruned = app.store.prune(
+        datetime.now(UTC), section.keep_fetch_runs_days, section.keep_deliveries_days, dry_run=dry_run
+    )
+    click.echo(("would have " if dry_run else "") + pruned.summary())
+
+
+def _bytes_text(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return ""
+
+
 @click.group()
 def config() -> None:
     """Configuration."""

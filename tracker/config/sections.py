@@ -114,6 +114,11 @@ class DatabaseSection(BaseModel):
     model_config = STRICT
 
     url: str = ""
+    # Retention (0: keep forever): fetch runs that recorded nothing, and delivered alerts,
+    # older than this are deleted once a day (see tracker.store.retention). Events,
+    # revisions and changes are the history and are always kept.
+    keep_fetch_runs_days: int = Field(default=90, ge=0)
+    keep_deliveries_days: int = Field(default=90, ge=0)
 
     @field_validator("url")
     @classmethod

@@ -177,6 +177,15 @@ class Daemon:
     def deliver(self) -> str:
         return self.dispatcher.run_once().summary()
 
+    def prune(self) -> str:
+        """Retention, once a day on the leader (see ``tracker.store.retention``)."""
+        if not self.leader.held:
+            return "standby"
+        section = self.cfg.database
+        return self.store.prune(
+            self.clock(), section.keep_fetch_runs_days, section.keep_deliveries_days
+        ).summary()
+
     def check_leader(self) -> str:
         held = self.leader.try_acquire()
         if held and self.bot is None:
@@ -265,6 +274,7 @@ class Daemon:
             ("deliver", self.deliver, self.cfg.delivery.interval_seconds),
             ("health", self.check_health, 60.0),
             ("leader", self.check_leader, 5.0),
+            ("prune", self.prune, 86_400.0),
         ]
         for job_id, work, seconds in jobs:
             self.scheduler.add_job(

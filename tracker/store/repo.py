@@ -34,6 +34,7 @@ from tracker.store.convert import (
 )
 from tracker.store.db import ensure_schema, make_engine
 from tracker.store.outbox import Outbox
+from tracker.store.retention import Pruned, TableSize, prune, table_sizes
 from tracker.store.run import SourceRun
 from tracker.store.service_state import ServiceState
 from tracker.store.subscriptions import Subscriptions
@@ -81,6 +82,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def prune(self, now: datetime, runs_days: int, deliveries_days: int, *, dry_run: bool = False) -> Pruned:
+        """Delete fetch runs and delivered alerts past their retention (see ``store.retention``)."""
+        return prune(
+            self._session, now, runs_days=runs_days, deliveries_days=deliveries_days, dry_run=dry_run
+        )
+
+    def table_sizes(self) -> list[TableSize]:
+        return table_sizes(self.engine)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

@@ -131,7 +131,8 @@ class RevisionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
-    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"))
+    # indexed so that pruning a fetch run asks "does anything point here?" by index
+    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"), index=True)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(Text)
@@ -163,7 +164,7 @@ class ChangeRow(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
-    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"))
+    fetch_run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id"), index=True)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")

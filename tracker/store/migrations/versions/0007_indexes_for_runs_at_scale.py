@@ -1,4 +1,5 @@
-"""indexes a run needs at a year's scale: listed identities per source, refs across sources
+"""indexes for a year's scale: listed identities per source, refs across sources, and
+what points at a fetch run (so that retention can delete old runs by index)
 
 Revision ID: 0007
 Revises: 0006
@@ -18,8 +19,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_identities_source_listed", "identities", ["source_id", "listed"])
     op.create_index("ix_identities_source_ref", "identities", ["source_ref"])
+    op.create_index("ix_revisions_fetch_run_id", "revisions", ["fetch_run_id"])
+    op.create_index("ix_changes_fetch_run_id", "changes", ["fetch_run_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_changes_fetch_run_id", table_name="changes")
+    op.drop_index("ix_revisions_fetch_run_id", table_name="revisions")
     op.drop_index("ix_identities_source_ref", table_name="identities")
     op.drop_index("ix_identities_source_listed", table_name="identities")
