@@ -39,23 +39,13 @@ def secrets_of(cfg: TrackerConfig, env: Mapping[str, str] | None = None) -> list
     import os
 
     from tracker.config import database_url
+    from tracker.store.db import url_password
 
     environ = os.environ if env is None else env
     names = (cfg.telegram.token_env, cfg.email.password_env, cfg.email.token_secret_env)
     found = [environ.get(name, "").strip() for name in names]
     found.append(url_password(database_url(cfg)))
     return [value for value in found if value]
-
-
-def url_password(url: str | None) -> str:
-    """The password in a database URL ('' when none, or when it is no URL)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return str(make_url(url).password or "") if url else ""
-    except (ArgumentError, ValueError):  # a non-numeric port, an unclosed bracket: no URL at all
-        return ""
 
 
 def redact(text: str) -> str:

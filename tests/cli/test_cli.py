@@ -317,3 +317,33 @@ def test_a_replay_file_named_with_an_impossible_date_is_a_user_error(cli, tmp_pa
     path.write_text("{}")
     result = cli("replay", "ll2-launches", str(path))
     assert result.exit_code == 2 and "is not a real time" in result.output
+
+
+def test_a_reader_that_stops_early_is_no_internal_error(tmp_path):
+    """`tracker changes | head`: the closed pipe ends the command quietly."""
+    from tests.helpers import seed_slips
+
+    url = f"sqlite:///{tmp_path / 'piped.db'}"
+    config = tmp_path / "tracker.toml"
+    config.write_text("")
+    from tracker.models import ChannelKind
+
+    seed_slips(url, [(ChannelKind.CONSOLE, str(tmp_path / "alerts.txt"))], 3)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", "--database", url, "changes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**__import__("os").environ, "TRACKER_CONFIG": str(config)},
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the first line, as `| head -0` would be
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert proc.returncode == 1

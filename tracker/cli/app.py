@@ -44,7 +44,8 @@ class App:
         self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
     ) -> None:
         self.verbose = verbose
-        from tracker.logs import register_secrets, setup_logging, url_password
+        from tracker.logs import register_secrets, setup_logging
+        from tracker.store.db import url_password
 
         # Commands print their own results; log lines are for -v and the daemon.
         setup_logging("DEBUG" if verbose else "ERROR")
@@ -122,6 +123,11 @@ def handle_errors(func: F) -> F:
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `tracker history ... | head` stopped reading: not a failure
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            sys.exit(1)
         except Exception as exc:  # a bug: say so plainly; the traceback goes to the log
             import logging
 

@@ -19,9 +19,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy.engine import make_url
-
 from tracker.errors import UserError
+from tracker.store.db import libpq_dsn, sqlite_path, url_backend
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,7 +45,7 @@ class Leadership(Protocol):
 
 class PgAdvisoryLeader:
     def __init__(self, url: str, deployment: str = "") -> None:
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._dsn = libpq_dsn(url)
         self._conn: psycopg.Connection[Any] | None = None
         self._held = False
         self.deployment = deployment
@@ -97,7 +96,7 @@ class SqliteFileLeader:
     """Refuses a second instance on the same SQLite database."""
 
     def __init__(self, url: str) -> None:
-        database = make_url(url).database or ""
+        database = sqlite_path(url)
         self.path = Path(database + ".lock") if database and database != ":memory:" else None
         self._fd: int | None = None
 
@@ -135,6 +134,6 @@ class SqliteFileLeader:
 def leadership_for(url: str, deployment: str = "") -> Leadership:
     """The leader election for ``url``; ``deployment`` names the PostgreSQL lock (default:
     the database and schema)."""
-    if make_url(url).get_backend_name() == "postgresql":
+    if url_backend(url) == "postgresql":
         return PgAdvisoryLeader(url, deployment)
     return SqliteFileLeader(url)

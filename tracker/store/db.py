@@ -48,6 +48,32 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# ---- what a database URL says: the one place that parses one ----------------------
+
+
+def url_backend(url: str) -> str:
+    """ "sqlite" or "postgresql" (or whatever else the URL names)."""
+    return make_url(normalise_url(url)).get_backend_name()
+
+
+def libpq_dsn(url: str) -> str:
+    """The URL as psycopg's own connect() takes it (no SQLAlchemy driver suffix)."""
+    return make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def sqlite_path(url: str) -> str:
+    """The database file of a SQLite URL ('' for an in-memory one)."""
+    return make_url(url).database or ""
+
+
+def url_password(url: str | None) -> str:
+    """The password in a database URL ('' when none, or when it is no URL), so logs can mask it."""
+    try:
+        return str(make_url(url).password or "") if url else ""
+    except (ArgumentError, ValueError):  # a non-numeric port, an unclosed bracket: no URL at all
+        return ""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
