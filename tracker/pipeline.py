@@ -92,6 +92,10 @@ def ingest(run: SourceRun, source: Source[Any], doc: RawDocument, guard: DropGua
         parsed = source.parse(doc)
     except ParseError as exc:
         return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=str(exc))
+    except RecursionError:  # a markup nesting bomb (HTML, XML, iCalendar): the page's fault, not a bug
+        error = "the document is nested too deeply to read (a broken or hostile page); nothing was applied"
+        log.warning("source %s: %s", run.source_name, error)
+        return run.finish(FetchOutcome.PARSE_ERROR, http_status=doc.status, error=error)
     except Exception as exc:  # a document shaped in a way the parser never met
         log.exception("source %s: the parser failed on %s", run.source_name, doc.url or "a document")
         error = f"parser failed: {type(exc).__name__}: {exc}"
