@@ -251,6 +251,8 @@ def test_unknown_keys_rejected_with_location(tmp_path: Path, toml: str, expected
         ("[http]\nretries = -1\n", "http.retries: Input should be greater than or equal to 0"),
         ("[http]\nretries = '2'\n", "http.retries: Input should be a valid integer (got '2')"),
         ("[http]\nuser_agent = ''\n", "http.user_agent: String should have at least 1 character"),
+        ("[scheduler]\nheartbeat_seconds = 60\ndown_after_seconds = 60\n", "scheduler.down_after_seconds: should be longer than heartbeat_seconds (60)"),
+        ("[scheduler]\ndown_after_seconds = 10\n", "scheduler.down_after_seconds: should be longer than heartbeat_seconds (30)"),
         ("[log]\nlevel = 'TRACE'\n", "log.level: Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
         ("tracker = 5\n", "tracker: should be a table"),
         ("[sources]\nname = 'x'\n", "sources: should be an array of tables ([[sources]])"),

@@ -276,6 +276,18 @@ class SchedulerSection(BaseModel):
     down_after_seconds: float = Field(default=120.0, gt=0)
     deployment: str = ""
 
+    @field_validator("down_after_seconds")
+    @classmethod
+    def _after_a_beat(cls, value: float, info: ValidationInfo) -> float:
+        beat = info.data.get("heartbeat_seconds")
+        if beat is not None and value <= beat:
+            raise PydanticCustomError(
+                "down_after",
+                "should be longer than heartbeat_seconds ({beat}), or a daemon between two beats reads as down",
+                {"beat": f"{beat:g}"},
+            )
+        return value
+
     @field_validator("health_notify")
     @classmethod
     def _targets(cls, value: list[str]) -> list[str]:
