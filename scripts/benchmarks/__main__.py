@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from scripts.benchmarks.harness import FULL, ROOT, SMALL, Section, machine
 
 # In the order they appear in the report; each module has ``run(sizes) -> list[Section]``.
-BENCHMARKS = ["replay", "poll", "cli", "fanout", "digests", "daemon", "urlwatch"]
+BENCHMARKS = ["replay", "poll", "cli", "fanout", "digests", "daemon", "urlwatch", "web"]
 
 
 def main(argv: list[str] | None = None) -> int:

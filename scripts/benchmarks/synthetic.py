@@ -44,22 +44,24 @@ _VEHICLES = [
 ]
 
 
-def store_file(events: int, now: datetime) -> Path:
-    """A SQLite file holding ``events`` past events (made once, then copied from the cache)."""
+def store_file(events: int, now: datetime, upcoming: int = UPCOMING) -> Path:
+    """A SQLite file holding ``events`` past and ``upcoming`` listed future events (made
+    once, then copied from the cache)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    cached = CACHE / f"store-v{GENERATION}-{events}-{now:%Y%m%d}.db"
+    shape = f"{events}" if upcoming == UPCOMING else f"{events}-{upcoming}"
+    cached = CACHE / f"store-v{GENERATION}-{shape}-{now:%Y%m%d}.db"
     if not cached.exists():
         building = cached.with_suffix(".building")
         building.unlink(missing_ok=True)
-        fill(f"sqlite:///{building}", events, now)
+        fill(f"sqlite:///{building}", events, now, upcoming)
         building.rename(cached)
     return cached
 
 
-def copy_of(events: int, now: datetime, into: Path) -> str:
+def copy_of(events: int, now: datetime, into: Path, upcoming: int = UPCOMING) -> str:
     """A fresh copy of the cached store, as a database URL."""
-    target = into / f"store-{events}.db"
-    shutil.copyfile(store_file(events, now), target)
+    target = into / f"store-{events}-{upcoming}.db"
+    shutil.copyfile(store_file(events, now, upcoming), target)
     return f"sqlite:///{target}"
 
 
@@ -85,7 +87,7 @@ def _bulk(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     raw.executemany(sql, ([_sqlite_value(row[c]) for c in columns] for row in rows))
 
 
-def fill(url: str, events: int, now: datetime, seed: int = 16) -> None:
+def fill(url: str, events: int, now: datetime, upcoming: int = UPCOMING, seed: int = 16) -> None:
     """Write the synthetic history into the (new) store at ``url``."""
     rng = random.Random(seed)
     store = Store.open(url)
@@ -107,11 +109,13 @@ def fill(url: str, events: int, now: datetime, seed: int = 16) -> None:
                 for n in range(runs)
             ])  # fmt: skip
             spacing = (now - timedelta(days=1) - begun) / max(events, 1)
+            ahead = timedelta(hours=12) if upcoming <= 1_000 else timedelta(minutes=37)
             ev, ident, rev, chg = [], [], [], []
             rev_id = chg_id = 0
-            for n in range(events + UPCOMING):
+            for n in range(events + upcoming):
                 future = n >= events
-                t = now + timedelta(hours=12 * (n - events + 1)) if future else begun + spacing * n
+                t = now + ahead * (n - events + 1) if future else begun + spacing * n
+                seen = min(t, now - timedelta(hours=REVISIONS + 1))  # what is observed is in the past
                 # one run in RECORDING recorded something; the others found nothing new
                 run_id = (
                     1 + RECORDING * (min(runs - 1, int((t - begun) / step)) // RECORDING)
@@ -130,7 +134,7 @@ def fill(url: str, events: int, now: datetime, seed: int = 16) -> None:
                     rev_id += 1
                     moved = t - timedelta(days=REVISIONS - k)
                     rev.append({**base, "id": rev_id, "event_id": n + 1, "identity_id": n + 1, "fetch_run_id": run_id,
-                                "observed_at": moved - timedelta(days=30), "t0": moved, "earliest": moved,
+                                "observed_at": min(moved - timedelta(days=30), seen - timedelta(hours=REVISIONS - k)), "t0": moved, "earliest": moved,
                                 "latest": moved, "disagrees": False,
                                 "status": base["status"] if k == REVISIONS - 1 else "Go"})  # fmt: skip
                 ident.append({"id": n + 1, "source_id": 2 if future else 1, "source_ref": f"synthetic-{n}",
@@ -140,7 +144,7 @@ def fill(url: str, events: int, now: datetime, seed: int = 16) -> None:
                     chg_id += 1
                     old, new = t - timedelta(days=k + 2), t - timedelta(days=k + 1)
                     chg.append({"id": chg_id, "event_id": n + 1, "identity_id": n + 1, "revision_id": rev_id - k,
-                                "fetch_run_id": run_id, "observed_at": old - timedelta(days=10), "kind": "slip",
+                                "fetch_run_id": run_id, "observed_at": min(old - timedelta(days=10), seen - timedelta(hours=k + 1)), "kind": "slip",
                                 "detail": "", "old_earliest": old, "old_latest": old, "old_precision": "minute",
                                 "old_is_net": False, "old_t0": old, "new_earliest": new, "new_latest": new,
                                 "new_precision": "minute", "new_is_net": False, "new_t0": new})  # fmt: skip
