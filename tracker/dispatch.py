@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tracker import faults
 from tracker.display import counted
 from tracker.models import DeliveryKind, SendResult
 from tracker.notify.base import Channel
 from tracker.notify.render import Alert
 from tracker.policy import AlertPolicy
+from tracker.service import faults
 from tracker.store.outbox import Claimed
 from tracker.store.repo import Store
 from tracker.zones import zone_of

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.helpers import ROOT, apply, launch, page, snap
 from tracker.cli import main
-from tracker.demo import write_sample
+from tracker.cli.demo import write_sample
 from tracker.models import Precision
 from tracker.store.repo import Store
 from tracker.timespec import span

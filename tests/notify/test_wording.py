@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tracker.bot.views import change_line, history
 from tracker.cli import main
-from tracker.demo import write_sample
+from tracker.cli.demo import write_sample
 from tracker.models import (
     ChangeKind,
     ChangeRecord,

@@ -1,7 +1,7 @@
 """Write a small offline sample in LL2 2.3.0 format, modelled on the Soyuz-5 story:
 the rollout to the pad, scheduled for March 24, is postponed to March 26.
 
-``python -m tracker.demo FOLDER`` writes ``FOLDER/launches`` and ``FOLDER/events``,
+``python -m tracker.cli.demo FOLDER`` writes ``FOLDER/launches`` and ``FOLDER/events``,
 two snapshots each, named with their (recent) UTC snapshot times, ready for
 ``tracker replay``. Dates are set in the coming March so that they are upcoming.
 """
