@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.models import FetchOutcome
+
 
 class TrackerError(Exception):
     """Base of every error the tracker raises on purpose."""
@@ -29,7 +31,7 @@ class SourceError(TrackerError):
     def __init__(
         self,
         message: str,
-        outcome: str,
+        outcome: FetchOutcome,
         *,
         status: int | None = None,
         permanent: bool = False,
@@ -46,7 +48,7 @@ class ParseError(SourceError):
     """A document came back but is not what the source promises (truncated, HTML...)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, "parse_error")
+        super().__init__(message, FetchOutcome.PARSE_ERROR)
 
 
 class StoreError(TrackerError):

@@ -244,7 +244,7 @@ def _failed(run: SourceRun, source: Source[Any], exc: SourceError) -> RunResult:
             f"{source.url} answered 410 Gone; change or remove this source's url in the configuration"
         )
         log.error("source %s is gone (HTTP 410) and will not be polled until its url changes", source.name)
-    result = run.finish(FetchOutcome(exc.outcome), http_status=exc.status, error=str(exc))
+    result = run.finish(exc.outcome, http_status=exc.status, error=str(exc))
     result.retry_after = exc.retry_after
     return result
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_arg
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker.models import Parsed, RawDocument
+from tracker.models import FetchOutcome, Parsed, RawDocument
 
 if TYPE_CHECKING:
     from tracker.sources.http import Http
@@ -73,7 +73,9 @@ class Source(Generic[OptionsT]):
         if not self.url:
             from tracker.errors import SourceError
 
-            raise SourceError(f"source {self.name} has no URL to fetch", "http_error", permanent=True)
+            raise SourceError(
+                f"source {self.name} has no URL to fetch", FetchOutcome.HTTP_ERROR, permanent=True
+            )
         return http.get(self.url, etag=etag, last_modified=last_modified, accept=self.accept)
 
     def parse(self, doc: RawDocument) -> Parsed:

@@ -33,7 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from tracker import USER_AGENT
 from tracker.errors import Interrupted, SourceError
-from tracker.models import RawDocument
+from tracker.models import FetchOutcome, RawDocument
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,8 @@ class Http:
         fetch: _Fetch | None = getattr(_current, "fetch", None)
         seconds = fetch.seconds if fetch is not None else self.settings.deadline
         return SourceError(
-            f"{url}: no complete answer within {seconds:g} s (the fetch's deadline)", "network_error"
+            f"{url}: no complete answer within {seconds:g} s (the fetch's deadline)",
+            FetchOutcome.NETWORK_ERROR,
         )
 
     def get(
@@ -345,7 +346,9 @@ class Http:
         Within the running fetch's deadline, or one of its own. ``headers`` are the source's
         own (an API key), sent with this request only."""
         if urlsplit(url).scheme not in ("http", "https"):
-            raise SourceError(f"{url}: only http and https URLs are fetched", "http_error", permanent=True)
+            raise SourceError(
+                f"{url}: only http and https URLs are fetched", FetchOutcome.HTTP_ERROR, permanent=True
+            )
         with self.deadline() as fetch:
             try:
                 return self._get(url, params, etag, last_modified, accept, headers)
@@ -365,7 +368,9 @@ class Http:
     ) -> RawDocument:
         if self.settings.respect_robots and not self._robots.allowed(url):
             raise SourceError(
-                f"robots.txt of {urlsplit(url).netloc} does not allow {url}", "http_error", permanent=True
+                f"robots.txt of {urlsplit(url).netloc} does not allow {url}",
+                FetchOutcome.HTTP_ERROR,
+                permanent=True,
             )
         headers = {**(headers or {}), "Accept": accept}
         if etag:
@@ -399,7 +404,7 @@ class Http:
             )
         except requests.RequestException as exc:
             raise SourceError(
-                f"cannot reach {url}: {network_reason(exc, self.settings)}", "network_error"
+                f"cannot reach {url}: {network_reason(exc, self.settings)}", FetchOutcome.NETWORK_ERROR
             ) from exc
         with response:
             status = response.status_code
@@ -408,7 +413,7 @@ class Http:
             if status >= 400:
                 raise SourceError(
                     f"HTTP {status} from {response.url}",
-                    "http_error",
+                    FetchOutcome.HTTP_ERROR,
                     status=status,
                     permanent=status in (400, 401, 403, 404, 410),
                     # 410 Gone: the source itself says this URL will not come back.
@@ -421,12 +426,14 @@ class Http:
                     if len(body) > self.settings.max_bytes:
                         raise SourceError(
                             f"response from {url} is larger than {self.settings.max_bytes} bytes",
-                            "http_error",
+                            FetchOutcome.HTTP_ERROR,
                             status=status,
                             permanent=True,
                         )
             except requests.RequestException as exc:
-                raise SourceError(f"connection broke while reading {url}: {exc}", "network_error") from exc
+                raise SourceError(
+                    f"connection broke while reading {url}: {exc}", FetchOutcome.NETWORK_ERROR
+                ) from exc
             if _current.fetch.expired:  # the deadline cut the body short: never a document
                 raise self._overdue(url)
             return RawDocument(
