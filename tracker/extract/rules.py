@@ -228,124 +228,156 @@ _Key = tuple[str | None, str | None, str | None]
 
 
 def _sentence_drafts(sentence: str, index: int, published: datetime, topic: _Context) -> list[Draft]:
-    scoped = _scoped(sentence)
-    masked, vehicles, missions = scoped.masked, scoped.vehicles, scoped.missions
-    events = _events(masked)
-    drafts: dict[_Key, Draft] = {}
-    spans = clauses(masked)
-    history: dict[_Key, set[int]] = {}  # subject -> clauses that tell of an event that happened
-    stale: set[_Key] = set()  # subjects given a plan for a day already past: a quote of an old plan
+    """The changes one sentence states, as drafts (see :class:`_SentenceReader`)."""
+    return _SentenceReader(sentence, index, published, topic).drafts()
 
-    def clause_of(pos: int) -> int:
-        return next(i for i, (a, b) in enumerate(spans) if a <= pos < b)
 
-    def key_at(pos: int) -> tuple[_Key, bool]:
-        vehicle, mission, named = _subject(vehicles, missions, pos, topic)
-        event = _event_at(events, spans, pos, masked) or topic.event
+class _SentenceReader:
+    """Reads one sentence in steps: its times given a role (old, new, planned; set aside
+    when done, said or another event's), each attached to the subject it is nearest,
+    then each subject's draft classified and weeded (history, stale plans, no subject)."""
+
+    def __init__(self, sentence: str, index: int, published: datetime, topic: _Context) -> None:
+        self.sentence, self.index, self.published, self.topic = sentence, index, published, topic
+        self.scoped = _scoped(sentence)
+        self.masked = self.scoped.masked
+        self.events = _events(self.masked)
+        self.spans = clauses(self.masked)
+        self.by_subject: dict[_Key, Draft] = {}
+        self.history: dict[_Key, set[int]] = {}  # subject -> clauses that tell of an event that happened
+        self.stale: set[_Key] = set()  # subjects given a plan for a day already past: a quote of an old plan
+
+    def drafts(self) -> list[Draft]:
+        masked = self.masked
+        if any(c.search(masked) for c in (SLIP, SCRUB, ADVANCE, TBD)):
+            for planned in possessive_days(
+                masked, self.published
+            ):  # "Thursday's launch was pushed to Saturday"
+                d = self.draft_at(planned.start)
+                d.old = d.old or planned
+        self.attach(self.read_times())
+        for pos, amount in deltas(masked):
+            d = self.draft_at(pos)
+            if d.delta is None:
+                d.delta, d.months = amount.delta, amount.months
+        cue = next((c for c in (TBD, SCRUB, SLIP_VERB, SLIP) if c.search(masked)), None)
+        if not self.by_subject and cue is not None:
+            self.draft_at(cue.search(masked).start())  # type: ignore[union-attr]
+        return self.settle()
+
+    def clause_of(self, pos: int) -> int:
+        return next(i for i, (a, b) in enumerate(self.spans) if a <= pos < b)
+
+    def key_at(self, pos: int) -> tuple[_Key, bool]:
+        vehicle, mission, named = _subject(self.scoped.vehicles, self.scoped.missions, pos, self.topic)
+        event = _event_at(self.events, self.spans, pos, self.masked) or self.topic.event
         if event == "spacewalk" and mission is None:
             vehicle = "ISS"  # a spacewalk with no EVA number: the station's
         return (vehicle, mission, event), named
 
-    def draft_at(pos: int) -> Draft:
-        key, named = key_at(pos)
-        if key not in drafts:
-            drafts[key] = Draft(*key, sentence, index, named=named)
-            source = "named in the sentence" if named else f"from {topic.source}"
+    def draft_at(self, pos: int) -> Draft:
+        key, named = self.key_at(pos)
+        if key not in self.by_subject:
+            self.by_subject[key] = Draft(*key, self.sentence, self.index, named=named)
+            source = "named in the sentence" if named else f"from {self.topic.source}"
             if key[0] == "ISS" and not named:
                 source = "an unnumbered spacewalk: the station's"
-            drafts[key].reasons.append(f"subject {key[1] or key[0]!r} {source}")
-        drafts[key].positions.append(pos)
-        return drafts[key]
+            self.by_subject[key].reasons.append(f"subject {key[1] or key[0]!r} {source}")
+        self.by_subject[key].positions.append(pos)
+        return self.by_subject[key]
 
-    if any(c.search(masked) for c in (SLIP, SCRUB, ADVANCE, TBD)):
-        for planned in possessive_days(masked, published):  # "Thursday's launch was pushed to Saturday"
-            d = draft_at(planned.start)
-            d.old = d.old or planned
-    read_times: list[tuple[str, str, Time, bool]] = []
-    prev_end = 0
-    for group in expressions(masked):
-        start = group[0].start
-        pre = masked[max(prev_end, start - 100) : start]
-        prev_end = group[-1].end
-        what = role(pre)
-        if what in ("new", "planned") and past_narration(masked[slice(*spans[clause_of(start)])]):
-            what = "acted"  # "On Wednesday, SpaceX rolled out the Falcon 9": when it was done
-        if what == "done":
-            history.setdefault(key_at(start)[0], set()).add(clause_of(start))
-        if what in ("done", "ignore", "acted"):
-            note(f"{masked[start : group[-1].end]!r} in {sentence!r}: {_SET_ASIDE[what]}")
-            continue
-        found = read(group, published, past=reported(pre))
-        post = masked[group[-1].end : group[-1].end + 20]
-        if found is None or (found.weekday_only and moved_on(pre)) or said_on(post):
-            if found is not None:
-                note(f"{masked[start : group[-1].end]!r} in {sentence!r}: the day it was decided or said")
-            continue
-        latest = found.spec.latest
-        if what == "new" and latest is not None and latest <= day_start(published):
-            stale.add(key_at(start)[0])  # "On March 18, Roscosmos said ...": not a plan either
-            note(f"{masked[start : group[-1].end]!r} in {sentence!r}: a day already past, no plan")
-            continue
-        if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
-            found = dataclasses.replace(found, spec=dataclasses.replace(found.spec, net=True))
-        aside = next((a for a in scoped.sequence if a.start <= start < a.end), None)
-        sequence = aside is not None
-        if aside is not None and _event_at(events, spans, start, masked) != _event_at(
-            events, spans, aside.start, masked
-        ):
-            note(
-                f"{masked[start : group[-1].end]!r} in {sentence!r}: another event's date (after/before ...)"
+    def read_times(self) -> list[tuple[str, str, Time, bool]]:
+        """Every time expression with its role, the text before it and whether it sits in
+        an "after/before ..." aside; those that are no plan are noted and set aside."""
+        masked, sentence = self.masked, self.sentence
+        found_times: list[tuple[str, str, Time, bool]] = []
+        prev_end = 0
+        for group in expressions(masked):
+            start = group[0].start
+            pre = masked[max(prev_end, start - 100) : start]
+            prev_end = group[-1].end
+            text = masked[start : group[-1].end]
+            what = role(pre)
+            if what in ("new", "planned") and past_narration(
+                masked[slice(*self.spans[self.clause_of(start)])]
+            ):
+                what = "acted"  # "On Wednesday, SpaceX rolled out the Falcon 9": when it was done
+            if what == "done":
+                self.history.setdefault(self.key_at(start)[0], set()).add(self.clause_of(start))
+            if what in ("done", "ignore", "acted"):
+                note(f"{text!r} in {sentence!r}: {_SET_ASIDE[what]}")
+                continue
+            found = read(group, self.published, past=reported(pre))
+            post = masked[group[-1].end : group[-1].end + 20]
+            if found is None or (found.weekday_only and moved_on(pre)) or said_on(post):
+                if found is not None:
+                    note(f"{text!r} in {sentence!r}: the day it was decided or said")
+                continue
+            latest = found.spec.latest
+            if what == "new" and latest is not None and latest <= day_start(self.published):
+                self.stale.add(self.key_at(start)[0])  # "On March 18, Roscosmos said ...": not a plan either
+                note(f"{text!r} in {sentence!r}: a day already past, no plan")
+                continue
+            if NET_BEFORE.search(pre) or re.search(r"\bNET\b[^.;]{0,40}$", pre):
+                found = dataclasses.replace(found, spec=dataclasses.replace(found.spec, net=True))
+            aside = next((a for a in self.scoped.sequence if a.start <= start < a.end), None)
+            if aside is not None and _event_at(self.events, self.spans, start, masked) != _event_at(
+                self.events, self.spans, aside.start, masked
+            ):
+                note(f"{text!r} in {sentence!r}: another event's date (after/before ...)")
+                continue  # "postponed to March 28 after a static fire test on March 22": the test's date
+            found_times.append((what, pre, found, aside is not None))
+        return found_times
+
+    def attach(self, found_times: list[tuple[str, str, Time, bool]]) -> None:
+        """Each time to its subject's draft. The times of the clause itself first: a time in
+        "ahead of ..." or "after ..." only fills a gap."""
+        for what, pre, found, sequence in sorted(found_times, key=lambda t: t[3]):
+            d = self.draft_at(found.start)
+            d.reasons.append(
+                f"{what} time {self.masked[found.start : found.end]!r}"
+                + (f" after {_tail(pre)!r}" if pre.strip() else "")
             )
-            continue  # "postponed to March 28 after a static fire test on March 22": the test's date
-        read_times.append((what, pre, found, sequence))
-    # The times of the clause itself first: a time in "ahead of ..." or "after ..." only fills a gap.
-    for what, pre, found, sequence in sorted(read_times, key=lambda t: t[3]):
-        d = draft_at(found.start)
-        d.reasons.append(
-            f"{what} time {masked[found.start : found.end]!r}"
-            + (f" after {_tail(pre)!r}" if pre.strip() else "")
-        )
-        d.hedged = d.hedged or bool(HEDGE.search(pre))
-        if what == "old":
-            d.old = d.old or found
-        elif what == "planned":
-            d.planned.append(found)
-        elif not (sequence and d.new is not None):
-            d.new, d.new_explicit = found, explicit_new(pre)
-    for pos, amount in deltas(masked):
-        d = draft_at(pos)
-        if d.delta is None:
-            d.delta, d.months = amount.delta, amount.months
-    cue = next((c for c in (TBD, SCRUB, SLIP_VERB, SLIP) if c.search(masked)), None)
-    if not drafts and cue is not None:
-        draft_at(cue.search(masked).start())  # type: ignore[union-attr]
-    out = [
-        d
-        for key, d in drafts.items()
-        if (d.vehicle or d.mission) and any(clause_of(p) not in history.get(key, ()) for p in d.positions)
-    ]
-    for d in drafts.values():
-        if d not in out and (d.new or d.old):
-            why = (
-                "it names no vehicle or mission"
-                if not (d.vehicle or d.mission)
-                else "it tells of an event that happened"
-            )
-            note(f"{sentence!r}: {why}")
-    for d in out:
-        _settle_planned(d, masked)
-    out = [d for d in out if d.new is not None or (d.vehicle, d.mission, d.event_type) not in stale]
-    several = len({(d.vehicle, d.mission) for d in out}) > 1
-    for d in out:
-        had_new = d.new is not None
-        _classify(d, _cue_text(d, masked) if several else masked, masked, published)
-        if had_new and d.change is None:
-            note(f"{sentence!r}: a date but no word that states a plan or a move")
-    kept = [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
-    for d in out:
-        if d not in kept:
-            note(f"{sentence!r}: a move told only by an old date long past (history)")
-    return kept
+            d.hedged = d.hedged or bool(HEDGE.search(pre))
+            if what == "old":
+                d.old = d.old or found
+            elif what == "planned":
+                d.planned.append(found)
+            elif not (sequence and d.new is not None):
+                d.new, d.new_explicit = found, explicit_new(pre)
+
+    def settle(self) -> list[Draft]:
+        """The drafts that state a change: with a subject, not history, not a stale plan,
+        classified, and not a move told only by an old date."""
+        masked, sentence, published = self.masked, self.sentence, self.published
+        out = [
+            d
+            for key, d in self.by_subject.items()
+            if (d.vehicle or d.mission)
+            and any(self.clause_of(p) not in self.history.get(key, ()) for p in d.positions)
+        ]
+        for d in self.by_subject.values():
+            if d not in out and (d.new or d.old):
+                why = (
+                    "it names no vehicle or mission"
+                    if not (d.vehicle or d.mission)
+                    else "it tells of an event that happened"
+                )
+                note(f"{sentence!r}: {why}")
+        for d in out:
+            _settle_planned(d, masked)
+        out = [d for d in out if d.new is not None or (d.vehicle, d.mission, d.event_type) not in self.stale]
+        several = len({(d.vehicle, d.mission) for d in out}) > 1
+        for d in out:
+            had_new = d.new is not None
+            _classify(d, _cue_text(d, masked) if several else masked, masked, published)
+            if had_new and d.change is None:
+                note(f"{sentence!r}: a date but no word that states a plan or a move")
+        kept = [d for d in out if not _old_news(d, published, _cue_text(d, masked))]
+        for d in out:
+            if d not in kept:
+                note(f"{sentence!r}: a move told only by an old date long past (history)")
+        return kept
 
 
 _SET_ASIDE = {
