@@ -98,12 +98,43 @@ def test_the_cli_adds_an_apprise_channel_and_test_alert_uses_it(tmp_path, monkey
     monkeypatch.setenv("TRACKER_CONFIG", str(config))
     runner = CliRunner()
     with Webhook() as hook:
-        added = runner.invoke(main, ["subscribers", "add", "ada", "--channel", f"apprise:{hook.url()}"])
+        secret = hook.url(path="s3cr3t-token")  # an Apprise URL's path often is the service's token
+        added = runner.invoke(main, ["subscribers", "add", "ada", "--channel", f"apprise:{secret}"])
         assert added.exit_code == 0, added.output
         bad = runner.invoke(main, ["subscribers", "add", "bob", "--channel", "apprise:nonsense"])
         assert bad.exit_code == 2 and "Traceback" not in bad.output and "not an Apprise URL" in bad.output
         tested = runner.invoke(main, ["test-alert", "ada"])
         assert tested.exit_code == 0, tested.output
-        assert f"apprise {hook.url()}: sent" in tested.output
+        where = hook.url().rsplit("/", 1)[0]
+        assert f"apprise {where}: sent" in tested.output
+        listed = runner.invoke(main, ["subscribers", "list"])
+        for shown in (added.output, tested.output, listed.output):
+            assert "s3cr3t-token" not in shown, shown
         (message,) = hook.messages()
         assert message["title"] == "Test: alerts reach this channel"
+
+
+def test_the_journal_stays_small_and_keeps_the_newest_deliveries(tmp_path, monkeypatch):
+    import threading
+
+    from tracker.notify import apprise as module
+
+    monkeypatch.setattr(module, "JOURNAL_MAX_BYTES", 4_000)
+    monkeypatch.setattr(module, "JOURNAL_KEEP_LINES", 50)
+    channel = module.AppriseChannel(tmp_path / "journal.log")
+    address = "json://127.0.0.1:9/hook"
+
+    def append(first: int) -> None:
+        for n in range(first, first + 1_000):
+            channel._record(address, (n,))
+
+    writers = [threading.Thread(target=append, args=(k * 1_000,)) for k in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+    assert (tmp_path / "journal.log").stat().st_size <= 4_000 + 100
+    newest = [999, 1999]  # each writer's last delivery: in flight at a crash, so must be found
+    assert channel.confirm(address, [0, 1000, *newest]) == set(newest)
+    lines = (tmp_path / "journal.log").read_text().splitlines()
+    assert all(len(line.split()) == 2 for line in lines), "a line was torn"

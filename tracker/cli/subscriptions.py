@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.cli.app import App, handle_errors, pass_app
 from tracker.display import counted
 from tracker.errors import UserError
+
+if TYPE_CHECKING:
+    from tracker import models
 
 # ---- subscriptions and delivery --------------------------------------------------
 
@@ -84,7 +87,7 @@ def subscribers_add(
     policy = dict(parse_setting(s) for s in settings)
     sub = app.store.subscriptions.add(name, _zone_name(timezone), channels, policy)
     click.echo(
-        f"added {sub.name} ({sub.timezone}): " + ", ".join(f"{c.kind} {c.address}" for c in sub.channels)
+        f"added {sub.name} ({sub.timezone}): " + ", ".join(f"{c.kind} {_shown(c)}" for c in sub.channels)
     )
 
 
@@ -144,7 +147,7 @@ def subscribers_list(app: App, as_json: bool) -> None:
         state = "" if sub.active else " [inactive]"
         click.echo(f"{sub.name}{state} ({sub.timezone})")
         for c in sub.channels:
-            click.echo(f"  {c.kind}: {c.address}{'' if c.active else ' [inactive]'}")
+            click.echo(f"  {c.kind}: {_shown(c)}{'' if c.active else ' [inactive]'}")
         for f in sub.follows:
             click.echo(f"  follow #{f.id}: {describe(f.criteria)}")
         if sub.policy:
@@ -272,6 +275,7 @@ def test_alert(app: App, subscriber: str) -> None:
     import sys
 
     from tracker.dispatch import default_channels
+    from tracker.notify import channel_class
     from tracker.notify.render import test_alert as make_alert
     from tracker.zones import zone_of
 
@@ -281,7 +285,7 @@ def test_alert(app: App, subscriber: str) -> None:
     failed = 0
     try:
         for channel in sub.channels:
-            label = f"{channel.kind} {channel.address}"
+            label = f"{channel.kind} {_shown(channel)}"
             sender = channels.get(channel.kind)
             if not channel.active:
                 click.echo(f"{label}: inactive (not tried)")
@@ -297,12 +301,13 @@ def test_alert(app: App, subscriber: str) -> None:
                 click.echo(f"{label}: {result.error}; the channel now uses {result.new_address}")
                 address = result.new_address
                 result = sender.send(alert, address)
+            label = f"{channel.kind} {channel_class(channel.kind).shown(address)}"
             if result.sent:
-                click.echo(f"{channel.kind} {address}: sent (message {result.message_id})")
+                click.echo(f"{label}: sent (message {result.message_id})")
             else:
                 failed += 1
                 later = f"; retry in {result.retry_after:g} s" if result.retry_after else ""
-                click.echo(f"{channel.kind} {address}: failed: {result.error}{later}")
+                click.echo(f"{label}: failed: {result.error}{later}")
     finally:
         for sender in channels.values():
             close = getattr(sender, "close", None)
@@ -310,3 +315,10 @@ def test_alert(app: App, subscriber: str) -> None:
                 close()
     if failed:
         sys.exit(1)
+
+
+def _shown(channel: models.Channel) -> str:
+    """A channel's address as the terminal may show it (no Apprise secrets)."""
+    from tracker.notify import channel_class
+
+    return channel_class(channel.kind).shown(channel.address)

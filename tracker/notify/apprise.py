@@ -14,6 +14,7 @@ kind and host.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -53,6 +54,12 @@ def _apprise() -> Any:
     return apprise
 
 
+# The journal is compacted to its newest lines once it passes this size (about 30,000
+# lines): it stays small however long the daemon runs.
+JOURNAL_MAX_BYTES = 1_000_000
+JOURNAL_KEEP_LINES = 5_000
+
+
 def redacted(address: str) -> str:
     """``discord://…`` → ``discord://<host>``: what may be logged of an address."""
     scheme, sep, rest = address.partition("://")
@@ -64,6 +71,10 @@ class AppriseChannel(Channel):
     kind = "apprise"
     Settings = AppriseSection
     address_hint = "APPRISE_URL"
+
+    @classmethod
+    def shown(cls, address: str) -> str:
+        return redacted(address)
 
     @classmethod
     def check_address(cls, address: str) -> str:
@@ -123,14 +134,42 @@ class AppriseChannel(Channel):
         line = f"{self._key(address)} {' '.join(str(i) for i in ids)}\n"
         try:
             self.journal.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = self._open_locked()
             try:
-                os.write(fd, line.encode())  # one append: never interleaved with another dispatcher's
+                os.write(fd, line.encode())  # one append, under the lock: never interleaved
                 os.fsync(fd)
+                if os.fstat(fd).st_size > JOURNAL_MAX_BYTES:
+                    self._compact(fd)
             finally:
-                os.close(fd)
+                os.close(fd)  # closing releases the lock
         except OSError as exc:  # the message is out; only a crash in the next instant could resend it
             log.error("cannot write the Apprise journal %s: %s", self.journal, exc.strerror)
+
+    def _open_locked(self) -> int:
+        """The journal, opened for appending and locked; reopened if a compaction replaced
+        the file while this process waited for the lock."""
+        while True:
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.fstat(fd).st_ino == os.stat(self.journal).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+
+    def _compact(self, fd: int) -> None:
+        """Keep the newest ``JOURNAL_KEEP_LINES`` lines (under the lock ``fd`` holds). Only
+        deliveries in flight at a crash are ever looked up, and they are the newest: a
+        dispatcher claims at most a batch at a time, far fewer than are kept."""
+        lines = self.journal.read_text(encoding="utf-8").splitlines(keepends=True)
+        fresh = self.journal.with_name(self.journal.name + ".new")
+        with open(fresh, "w", encoding="utf-8") as out:
+            out.writelines(lines[-JOURNAL_KEEP_LINES:])
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(fresh, 0o600)
+        os.replace(fresh, self.journal)  # appenders waiting on the old file reopen the new one
 
     def confirm(self, address: str, delivery_ids: list[int]) -> set[int] | None:
         """The deliveries the journal lists for this address; None when it cannot be read."""

@@ -45,6 +45,12 @@ class Channel(ABC):
         return address.strip()
 
     @classmethod
+    def shown(cls, address: str) -> str:
+        """The address as a person may see it (on a terminal, in a log): an address that
+        carries a secret (an Apprise URL's token) shows only where it goes."""
+        return address
+
+    @classmethod
     @abstractmethod
     def from_config(cls, cfg: TrackerConfig, store: Store | None) -> Channel | None:
         """The channel for this configuration, or None when it is not set up."""
