@@ -144,6 +144,25 @@ def guarded(func: Handler) -> Handler:
     return wrapper
 
 
+SubscriberHandler = Callable[[Update, Context, Subscriber], Coroutine[Any, Any, None]]
+
+
+def subscriber_command(func: SubscriberHandler) -> Handler:
+    """A command that changes a subscriber's settings: guarded, refused to a group member
+    who is no admin (see :func:`may_change`), and asking for /start in a chat not yet
+    subscribed; ``func`` gets the subscriber."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: Context) -> None:
+        if not await may_change(update, context):
+            return
+        sub = await need_subscriber(update, context)
+        if sub is not None:
+            await func(update, context, sub)
+
+    return guarded(wrapper)
+
+
 GROUPS = ("group", "supergroup")
 
 

@@ -33,6 +33,7 @@ from tracker.bot.common import (
     remember_chat,
     reply,
     subscriber,
+    subscriber_command,
 )
 from tracker.bot.views import esc
 from tracker.errors import UserError
@@ -100,13 +101,8 @@ async def upcoming(update: Update, context: Context) -> None:
     await reply(update, views.event_list(chosen, zone_of(sub.timezone if sub else "UTC"), title))
 
 
-@guarded
-async def follow(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def follow(update: Update, context: Context, sub: Subscriber) -> None:
     args = args_of(context)
     if not args:
         raise UserError("say what to follow, e.g. /follow Falcon 9, /follow vehicle:Electron or /follow all")
@@ -134,13 +130,8 @@ async def follow(update: Update, context: Context) -> None:
                         "You will get an alert whenever a matching event moves.", offer)  # fmt: skip
 
 
-@guarded
-async def unfollow(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def unfollow(update: Update, context: Context, sub: Subscriber) -> None:
     args = args_of(context)
     store = deps(context).store
     if not args:
@@ -206,13 +197,8 @@ async def changes(update: Update, context: Context) -> None:
     await reply(update, f"<b>What moved in the last {hours:g} h{more}</b>\n" + "\n".join(lines))
 
 
-@guarded
-async def timezone(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def timezone(update: Update, context: Context, sub: Subscriber) -> None:
     args = args_of(context)
     if not args:
         await reply(
@@ -224,14 +210,11 @@ async def timezone(update: Update, context: Context) -> None:
     await _set_zone(update, context, sub.name, args[0])
 
 
-@guarded
-async def location(update: Update, context: Context) -> None:
+@subscriber_command
+async def location(update: Update, context: Context, sub: Subscriber) -> None:
     """A shared location sets the time zone: looked up offline (tzfpy), so no coordinates leave the machine."""
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
     message = update.effective_message
-    if sub is None or message is None or message.location is None:
+    if message is None or message.location is None:
         return
     name = zone_at(message.location.latitude, message.location.longitude)
     if name is None:
@@ -249,13 +232,8 @@ async def _set_zone(update: Update, context: Context, subscriber: str, name: str
     await reply(update, f"Times are now shown in {esc(name)} (it is {now:%H:%M} there).")
 
 
-@guarded
-async def digest(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def digest(update: Update, context: Context, sub: Subscriber) -> None:
     args = args_of(context)
     if not args:
         raise UserError("use /digest on, /digest off or /digest HH:MM (your local time)")
@@ -271,23 +249,13 @@ async def digest(update: Update, context: Context) -> None:
     await reply(update, text)
 
 
-@guarded
-async def mute(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def mute(update: Update, context: Context, sub: Subscriber) -> None:
     await _mute_named(update, context, sub, True)
 
 
-@guarded
-async def unmute(update: Update, context: Context) -> None:
-    if not await may_change(update, context):
-        return
-    sub = await need_subscriber(update, context)
-    if sub is None:
-        return
+@subscriber_command
+async def unmute(update: Update, context: Context, sub: Subscriber) -> None:
     store = deps(context).store
     if not args_of(context):
         muted = [e for e in [await call(store.event, i) for i in sorted(sub.muted)] if e is not None]
