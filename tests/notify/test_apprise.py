@@ -138,3 +138,19 @@ def test_the_journal_stays_small_and_keeps_the_newest_deliveries(tmp_path, monke
     assert channel.confirm(address, [0, 1000, *newest]) == set(newest)
     lines = (tmp_path / "journal.log").read_text().splitlines()
     assert all(len(line.split()) == 2 for line in lines), "a line was torn"
+
+
+def test_without_the_apprise_extra_the_channel_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    from tracker.errors import UserError
+    from tracker.notify import apprise as module
+    from tracker.notify.render import test_alert
+
+    monkeypatch.setitem(sys.modules, "apprise", None)  # as if the extra were not installed
+    with pytest.raises(UserError, match=r"\[apprise\] extra"):
+        module.AppriseChannel.check_address("json://127.0.0.1:9/hook")
+    result = module.AppriseChannel(tmp_path / "j.log").send(
+        test_alert(datetime.now(UTC), UTC), "json://127.0.0.1:9/hook"
+    )
+    assert not result.sent and result.retry_after and "[apprise] extra" in (result.error or "")

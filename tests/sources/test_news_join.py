@@ -433,3 +433,22 @@ def test_a_schedule_listing_an_event_news_made_first_joins_it_and_decides(alerti
     assert set(idents) == {"news", "roscosmos"} and idents["roscosmos"].decides
     assert "the event names only Soyuz-5 (rollout)" in (idents["roscosmos"].match_reason or "")
     assert [c.kind for c in listed.changes] == []  # same value as the news said: nothing moved
+
+
+def test_without_the_news_extra_no_page_is_fetched_and_the_teaser_is_read(
+    server: RecordedServer, http: Http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if the [news] extra were not installed
+    link = f"{server.url}/soyuz-5"
+    teaser = "The rollout of Soyuz-5, initially scheduled for March 24, has been postponed to March 26."
+    server.routes["/soyuz-5"] = Reply(b"<html><body><p>Page.</p></body></html>", content_type="text/html")
+    server.routes["/feed.xml"] = Reply(
+        rss([(link, "Fri, 20 Mar 2026 09:00:00 +0000", "Soyuz-5 news", teaser)])
+    )
+    source = news_source(server, follow_if="(?i)soyuz")
+    doc = source.fetch(http)
+    assert doc.linked == {} and "/soyuz-5" not in [p for p, _ in server.requests]
+    (snap,) = source.parse(doc).items
+    assert snap.vehicle == "Soyuz-5" and snap.when.earliest is not None and snap.when.earliest.day == 26

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from tracker.config.fields import STRICT
 from tracker.display import plain
+from tracker.errors import UserError
 from tracker.models import DeliveryKind, SendResult
 from tracker.notify.base import Channel
 from tracker.notify.render import Alert, headline, render_text
@@ -48,9 +49,16 @@ class AppriseSection(BaseModel):
     retry_seconds: float = Field(default=60.0, gt=0)
 
 
-def _apprise() -> Any:
-    import apprise  # imported on first use: the configuration loads this module quickly
+APPRISE_EXTRA = "the Apprise channel needs the [apprise] extra: pip install 'launch-tracker[apprise]'"
 
+
+def _apprise() -> Any:
+    """The apprise library, imported on first use (the configuration loads this module
+    quickly); a clear error when the optional ``[apprise]`` extra is not installed."""
+    try:
+        import apprise
+    except ImportError:
+        raise UserError(APPRISE_EXTRA) from None
     return apprise
 
 
@@ -110,7 +118,10 @@ class AppriseChannel(Channel):
         return self._notify(address, "Launch tracker", "\n".join(plain(line) for line in text.splitlines()))
 
     def _notify(self, address: str, title: str, body: str) -> SendResult:
-        apprise = _apprise()
+        try:
+            apprise = _apprise()
+        except UserError as exc:  # kept in the outbox: installing the extra delivers it
+            return SendResult.retry(3600, str(exc))
         notifier = apprise.Apprise()
         if not notifier.add(address):
             return SendResult.permanent(f"{redacted(address)}: not an Apprise URL")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+import functools
 import hashlib
 import html
 import logging
@@ -97,7 +98,7 @@ class NewsFeed(Source[NewsOptions]):
         except ParseError:
             return doc  # parse says what is wrong with it
         linked: dict[str, bytes] = {}
-        budget = self.options.max_articles
+        budget = self.options.max_articles if reads_pages() else 0  # no reader: no page is fetched
         for entry in entries:
             link, version = _link(entry), _version(entry)
             if link is None or link in linked or not self._worth_reading(entry):
@@ -143,11 +144,31 @@ def _version(entry: Any) -> str:
 
 def main_text(page: bytes) -> str | None:
     """The article's main text (no menus, comments or related links), paragraphs on their own
-    lines; None when the page has none. trafilatura detects the page's encoding itself."""
-    import trafilatura
+    lines; None when the page has none (or when the optional ``[news]`` extra, trafilatura,
+    is not installed: then the feed's teaser is read). trafilatura detects the encoding."""
+    try:
+        import trafilatura
+    except ImportError:
+        _say_once("article pages are read with the [news] extra (pip install 'launch-tracker[news]'); "
+                  "reading the feeds' teasers only")  # fmt: skip
+        return None
 
     text = trafilatura.extract(page, include_comments=False, include_tables=False, favor_precision=True)
     return text.strip() or None if text else None
+
+
+def reads_pages() -> bool:
+    """Whether article pages can be read (the optional ``[news]`` extra is installed)."""
+    try:
+        import trafilatura  # noqa: F401  (kept imported: main_text uses it next)
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _say_once(message: str) -> None:
+    log.info(message)
 
 
 def article_text(entry: Any, page: bytes | None = None) -> str:
