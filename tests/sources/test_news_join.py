@@ -452,3 +452,40 @@ def test_without_the_news_extra_no_page_is_fetched_and_the_teaser_is_read(
     assert doc.linked == {} and "/soyuz-5" not in [p for p, _ in server.requests]
     (snap,) = source.parse(doc).items
     assert snap.vehicle == "Soyuz-5" and snap.when.earliest is not None and snap.when.earliest.day == 26
+
+
+def test_kept_pages_outlive_the_process_so_cron_polls_ask_no_page_twice(
+    server: RecordedServer, tmp_path: Path
+) -> None:
+    items = [
+        (f"{server.url}/p{n}", "Sat, 20 Feb 2021 13:05:00 +0300", f"Rocket story {n}", "t") for n in range(3)
+    ]
+    for n in range(3):
+        server.routes[f"/p{n}"] = Reply(f"<html><body><p>Story {n}.</p></body></html>".encode(),
+                                        content_type="text/html")  # fmt: skip
+    server.routes["/feed.xml"] = Reply(rss(items))
+    source = news_source(server, follow_if="(?i)rocket")
+
+    def poll_in_a_new_process(keep: int = 500) -> dict[str, bytes]:
+        client = Http(
+            HttpSettings(host_interval_seconds=0, retries=0), sleep=lambda _: None, pages=tmp_path / "pages"
+        )
+        client.keep_pages = keep
+        try:
+            return source.fetch(client).linked
+        finally:
+            client.close()
+
+    def page_requests() -> int:
+        return sum(1 for path, _ in server.requests if path.startswith("/p"))
+
+    assert len(poll_in_a_new_process()) == 3 and page_requests() == 3
+    again = poll_in_a_new_process()  # a new process: the pages come from the disk
+    assert len(again) == 3 and page_requests() == 3
+    assert b"Story 2." in again[f"{server.url}/p2"]
+    server.routes["/feed.xml"] = Reply(
+        rss([(f"{server.url}/p2", "Sun, 21 Feb 2021 09:00:00 +0300", "Rocket story 2", "t")])
+    )
+    poll_in_a_new_process(keep=2)  # the item was updated: its page is asked again
+    assert page_requests() == 4
+    assert len(list((tmp_path / "pages").glob("*.page"))) == 2  # the oldest forgotten past keep_pages

@@ -28,7 +28,7 @@ def poll(app: App, names: tuple[str, ...]) -> None:
 
     cfg = app.config
     chosen = [c for c in cfg.sources if c.enabled] if not names else [app.source(n)[1] or n for n in names]
-    http = Http(HttpSettings.from_section(cfg.http))
+    http = Http(HttpSettings.from_section(cfg.http), pages=cfg.data_path / "pages")
     failed = 0
     try:
         for item in chosen:

@@ -72,8 +72,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.channels = channels
         self.http: Http = Http(
-            HttpSettings.from_section(cfg.http),
-            stop=self.stopping,
+            HttpSettings.from_section(cfg.http), stop=self.stopping, pages=cfg.data_path / "pages"
         )
         self._deferred: dict[str, datetime] = {}  # source -> not before (its Retry-After)
         self.dispatcher = Dispatcher.from_config(

@@ -12,6 +12,9 @@ deferred by the scheduler.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import random
 import socket
 import threading
@@ -22,6 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
@@ -34,6 +38,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from tracker import USER_AGENT
 from tracker.errors import Interrupted, SourceError
 from tracker.models import FetchOutcome, RawDocument
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -251,8 +257,10 @@ class Http:
         settings: HttpSettings | None = None,
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
+        pages: Path | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
+        self._pages = pages  # a folder where kept pages outlive the process (see `keep`)
         self._stop = stop
         self._sleep = self._interruptible(sleep)
         self._session = requests.Session()
@@ -288,6 +296,10 @@ class Http:
     def cached(self, url: str, version: str) -> bytes | None:
         """The body kept for ``url`` when it was fetched under the same ``version`` (see `keep`)."""
         kept = self._kept.get(url)
+        if kept is None and self._pages is not None:
+            kept = self._read_kept(url)
+            if kept is not None:
+                self._kept[url] = kept
         if kept is None or kept[0] != version:
             return None
         self._kept.move_to_end(url)
@@ -296,11 +308,45 @@ class Http:
     def keep(self, url: str, version: str, body: bytes) -> None:
         """Keep a page that does not change while its ``version`` does not (a news article and the
         date its feed gives it), so that the next poll reads it without a request. The last
-        ``keep_pages`` pages are kept, for as long as this HTTP layer lives (the daemon's)."""
+        ``keep_pages`` pages are kept: in memory for as long as this HTTP layer lives and, with a
+        ``pages`` folder, on disk too, so that a ``tracker poll`` run by cron asks no page twice."""
         self._kept[url] = (version, body)
         self._kept.move_to_end(url)
         while len(self._kept) > self.keep_pages:
             self._kept.popitem(last=False)
+        if self._pages is not None:
+            self._write_kept(url, version, body)
+
+    def _kept_path(self, url: str) -> Path:
+        assert self._pages is not None
+        return self._pages / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".page")
+
+    def _read_kept(self, url: str) -> tuple[str, bytes] | None:
+        try:
+            data = self._kept_path(url).read_bytes()
+        except OSError:
+            return None
+        head, sep, body = data.partition(b"\n")
+        stored_url, _, version = head.decode("utf-8", "replace").partition(" ")
+        return (version, body) if sep and stored_url == url.replace(" ", "%20") else None
+
+    def _write_kept(self, url: str, version: str, body: bytes) -> None:
+        """Write atomically (a crash leaves the old page or none), then forget the oldest pages."""
+        assert self._pages is not None
+        try:
+            self._pages.mkdir(parents=True, exist_ok=True)
+            path = self._kept_path(url)
+            partial = path.with_suffix(".partial")
+            header = f"{url.replace(' ', '%20')} {version}".replace("\n", " ").encode()
+            partial.write_bytes(header + b"\n" + body)
+            os.replace(partial, path)
+            pages = list(self._pages.glob("*.page"))
+            if len(pages) > self.keep_pages:
+                pages.sort(key=lambda p: p.stat().st_mtime)
+                for old in pages[: len(pages) - self.keep_pages]:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:  # a page not kept is fetched again next time; nothing is lost
+            log.info("page cache %s: %s", self._pages, exc.strerror)
 
     @contextmanager
     def deadline(self, seconds: float | None = None) -> Iterator[_Fetch]:
