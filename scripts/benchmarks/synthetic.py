@@ -92,7 +92,7 @@ def fill(url: str, events: int, now: datetime, upcoming: int = UPCOMING, seed: i
     rng = random.Random(seed)
     store = Store.open(url)
     try:
-        with store._session() as s:  # noqa: SLF001: the generator writes tables directly, by design
+        with store._session() as s:  # the generator writes tables directly, by design
             begun = now - timedelta(days=365 * 3)
             s.execute(insert(SourceRow), [
                 {"id": 1, "name": "ll2-launches", "kind": "ll2-launches", "url": "", "created_at": begun,

@@ -87,7 +87,7 @@ def test_delivered_alerts_go_but_the_newest_per_event_and_unfinished_ones_stay(s
     apply(store, _launches(t0, [2, 1, 1]), now - timedelta(hours=1))  # launch 0 slips again
     dispatcher = Dispatcher(store, {ChannelKind.CONSOLE: ConsoleChannel()})
     assert dispatcher.run_once(limit=100).sent == 4
-    with store._session() as s:  # noqa: SLF001: age the queue by hand
+    with store._session() as s:  # age the queue by hand
         s.execute(update(DeliveryRow).values(due_at=now - 200 * DAY))
         last = s.scalar(select(func.max(DeliveryRow.id)))
         s.execute(update(DeliveryRow).where(DeliveryRow.id == last).values(state="dead"))

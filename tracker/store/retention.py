@@ -116,7 +116,7 @@ def table_sizes(engine: Engine) -> list[TableSize]:
             try:  # the dbstat table exists when SQLite was built with it (it usually is)
                 for name, size in conn.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")):
                     on_disk[name] = int(size)
-            except Exception:  # noqa: BLE001: no per-table size on this build; rows still count
+            except Exception:  # no per-table size on this build; rows still count
                 on_disk = {}
         for table in names:
             rows = conn.scalar(select(func.count()).select_from(table)) or 0
