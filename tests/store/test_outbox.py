@@ -235,3 +235,31 @@ def test_policy_overrides_are_checked():
     with pytest.raises(UserError, match="not a duration"):
         parse_duration("soonish")
     assert DeliveryState.SENDING.value == "sending"
+
+
+def test_sent_marks_in_one_statement_settle_only_the_rows_still_held(db_url, tmp_path):
+    """A dispatcher settles several messages in one statement after its lease ran out for some
+    of them and another dispatcher took those over: only the rows it still holds are marked
+    sent (each with its own message id); the others stay the new claim's."""
+    from tests.helpers import seed_slips
+
+    seed_slips(db_url, [(ChannelKind.CONSOLE, str(tmp_path / "sink.txt"))], 4)
+    store = Store.open(db_url)
+    now = datetime.now(UTC)
+    claimed = store.outbox.claim("slow", now, timedelta(minutes=1), {ChannelKind.CONSOLE}, 10)
+    assert len(claimed) == 4
+    a, b, c, d = (r.id for r in claimed)
+    mine = claimed[0].claim
+    assert store.outbox.renew([a, b], mine, now + timedelta(minutes=10)) == {a, b}
+    later = now + timedelta(minutes=2)  # c and d ran out of lease: recovered and claimed again
+    store.outbox.resolve_interrupted(store.outbox.interrupted(later), sent=False, now=later, note="test")
+    taken = store.outbox.claim("fast", later, timedelta(minutes=1), {ChannelKind.CONSOLE}, 10)
+    assert {r.id for r in taken} == {c, d}
+    settled = store.outbox.mark_sent_many([([a], "m-a"), ([b, c], "m-bc"), ([d], "m-d")], mine, later)
+    assert settled == {a, b}
+    assert store.outbox.mark_sent_many([([c, d], "again")], mine, later) == set()
+    assert store.outbox.counts() == {"sent": 2, "sending": 2}
+    assert store.outbox.previous_message(claimed[0].channel_id, claimed[0].event_id or 0, a + 100) == "m-a"
+    assert store.outbox.previous_message(claimed[1].channel_id, claimed[1].event_id or 0, b + 100) == "m-bc"
+    assert store.outbox.mark_sent_many([([c], "m-c"), ([d], "m-d")], taken[0].claim, later) == {c, d}
+    store.close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Update, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,20 @@ class Claimed:
     observed_at: datetime
     attempts: int
     claim: str = ""  # the claim token written in ``claimed_by``; every later write checks it
+
+
+def _held(ids: list[int], claim: str) -> Update:
+    """An UPDATE of those of ``ids`` still held under ``claim`` (in ``sending``): the fence
+    every write about claimed rows goes through."""
+    return (
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(ids),
+            DeliveryRow.claimed_by == claim,
+            DeliveryRow.state == DeliveryState.SENDING.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim_token(worker: str) -> str:
@@ -357,16 +371,7 @@ class Outbox:
         if not ids:
             return set()
         with self._session() as s:
-            s.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids),
-                    DeliveryRow.claimed_by == claim,
-                    DeliveryRow.state == DeliveryState.SENDING.value,
-                )
-                .values(claimed_until=until)
-                .execution_options(synchronize_session=False)
-            )
+            s.execute(_held(ids, claim).values(claimed_until=until))
             held = s.scalars(
                 select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == claim)
             )
@@ -375,22 +380,36 @@ class Outbox:
     def _mark(self, ids: list[int], claim: str, **values: Any) -> int:
         """Settle rows still held under ``claim`` (state ``sending``); the number settled."""
         with self._session() as s:
-            result = s.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids),
-                    DeliveryRow.claimed_by == claim,
-                    DeliveryRow.state == DeliveryState.SENDING.value,
-                )
-                .values(claimed_by=None, claimed_until=None, **values)
-                .execution_options(synchronize_session=False)
+            return rowcount(
+                s.execute(_held(ids, claim).values(claimed_by=None, claimed_until=None, **values))
             )
-            return rowcount(result)
 
     def mark_sent(self, ids: list[int], claim: str, message_id: str, now: datetime) -> int:
-        return self._mark(
-            ids, claim, state=DeliveryState.SENT.value, message_id=message_id, sent_at=now, error=None
-        )
+        return len(self.mark_sent_many([(ids, message_id)], claim, now))
+
+    def mark_sent_many(self, messages: list[tuple[list[int], str]], claim: str, now: datetime) -> set[int]:
+        """Settle the rows of several sent messages (each its delivery ids and message id) in
+        one statement, fenced like every write: only rows still held under ``claim`` in
+        ``sending`` are settled. The ids settled; a missing one had been taken over."""
+        message_of = {i: message_id for ids, message_id in messages for i in ids}
+        if not message_of:
+            return set()
+        distinct = set(message_of.values())
+        message_id = distinct.pop() if len(distinct) == 1 else case(message_of, value=DeliveryRow.id)
+        with self._session() as s:
+            settled = s.scalars(
+                _held(list(message_of), claim)
+                .values(
+                    claimed_by=None,
+                    claimed_until=None,
+                    state=DeliveryState.SENT.value,
+                    message_id=message_id,
+                    sent_at=now,
+                    error=None,
+                )
+                .returning(DeliveryRow.id)
+            )
+            return set(settled)
 
     def mark_retry(self, ids: list[int], claim: str, at: datetime, error: str) -> int:
         return self._mark(ids, claim, state=DeliveryState.RETRY.value, due_at=at, error=error)
@@ -515,18 +534,36 @@ class Outbox:
 
     def previous_message(self, channel_id: int, event_id: int, before_id: int) -> str | None:
         """The last message sent on this channel about this event (for threading replies)."""
+        return self.previous_messages([(channel_id, event_id, before_id)]).get(
+            (channel_id, event_id, before_id)
+        )
+
+    def previous_messages(self, heads: Collection[tuple[int, int, int]]) -> dict[tuple[int, int, int], str]:
+        """For each (channel, event, delivery id): the last message sent on that channel about
+        that event by an earlier delivery, in one query for a whole claimed batch; heads with
+        none are absent."""
+        if not heads:
+            return {}
+        channels = {c for c, _, _ in heads}
+        events = {e for _, e, _ in heads}
         with self._session() as s:
-            value: str | None = s.scalar(
-                select(DeliveryRow.message_id)
+            rows = s.execute(
+                select(DeliveryRow.channel_id, DeliveryRow.event_id, DeliveryRow.id, DeliveryRow.message_id)
                 .where(
-                    DeliveryRow.channel_id == channel_id,
-                    DeliveryRow.event_id == event_id,
+                    DeliveryRow.channel_id.in_(channels),
+                    DeliveryRow.event_id.in_(events),
                     DeliveryRow.state == DeliveryState.SENT.value,
-                    DeliveryRow.id < before_id,
                     DeliveryRow.message_id.is_not(None),
                     DeliveryRow.message_id != "recovered",
                 )
-                .order_by(DeliveryRow.sent_at.desc(), DeliveryRow.id.desc())
-                .limit(1)
-            )
-            return value
+                .order_by(DeliveryRow.sent_at, DeliveryRow.id)  # the last one wins below
+            ).all()
+        sent: dict[tuple[int, int | None], list[tuple[int, str]]] = {}
+        for channel_id, event_id, row_id, message_id in rows:
+            sent.setdefault((channel_id, event_id), []).append((row_id, str(message_id)))
+        found: dict[tuple[int, int, int], str] = {}
+        for head in heads:
+            earlier = [m for row_id, m in sent.get(head[:2], []) if row_id < head[2]]
+            if earlier:
+                found[head] = earlier[-1]
+        return found
