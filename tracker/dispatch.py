@@ -126,6 +126,7 @@ class _Batch:
     unmarked: list[tuple[list[int], str]] = field(default_factory=list)  # sent, "sent" not yet written
     unmarked_keys: set[tuple[str, str]] = field(default_factory=set)  # their (channel kind, address)
     unmarked_since: float = 0.0
+    doubtful: list[int] = field(default_factory=list)  # sent, but taken over before marked
 
 
 class Dispatcher:
@@ -328,6 +329,9 @@ class Dispatcher:
             if queue or batch.flights:
                 self._pause(batch, wait)
         self._flush(batch)
+        if batch.doubtful:  # said once for the batch: one pause, one line
+            log.error("deliveries %s were sent, but they had been taken over meanwhile (the send outlived the "
+                      "lease): a duplicate is possible", batch.doubtful)  # fmt: skip
         return not self.stop.is_set()
 
     def _start(
@@ -341,6 +345,9 @@ class Dispatcher:
         blocked: set[str] = set()  # channel kinds that start nothing more now (all slots in flight, or paced)
         for n, group in enumerate(queue):
             head = group[0]
+            if self.stop.is_set():  # shutting down: what has not started is handed back
+                rest += queue[n:]
+                break
             if head.channel_kind in blocked:
                 if len(blocked) == len(batch.kinds):  # nothing more can start: keep the rest as it is
                     rest += queue[n:]
@@ -508,9 +515,7 @@ class Dispatcher:
             return
         settled = self.store.outbox.mark_sent_many(batch.unmarked, batch.claim, self.clock())
         ids = [i for group, _ in batch.unmarked for i in group]
-        if lost := [i for i in ids if i not in settled]:
-            log.error("deliveries %s were sent, but %d of them had been taken over meanwhile (the send "
-                      "outlived the lease): a duplicate is possible", lost, len(lost))  # fmt: skip
+        batch.doubtful += [i for i in ids if i not in settled]
         batch.held.difference_update(ids)
         batch.unmarked = []
         batch.unmarked_keys.clear()

@@ -16,11 +16,12 @@ import asyncio
 import json
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from scripts.benchmarks.harness import Section, Sizes
+from scripts.benchmarks.harness import Section, Sizes, ms
 from tests.fakes.fake_telegram import FakeTelegramProcess
 from tests.fakes.fake_telegram import Limits as ServerLimits
 from tests.helpers import apply, snap
@@ -67,7 +68,7 @@ def _slip(store: Store, t0: datetime, now: datetime) -> tuple[int, float]:
     started = time.perf_counter()
     apply(store, [_launch(t0 + timedelta(days=1))], now - timedelta(hours=2))
     took = time.perf_counter() - started
-    return store.outbox.counts().get("pending", 0), took
+    return _waiting(store), took
 
 
 def _sample_text(store: Store) -> str:
@@ -105,17 +106,60 @@ async def _hammer(base_url: str, text: str, total: int, connections: int) -> flo
     return total / (time.perf_counter() - started)
 
 
-def _deliver(store: Store, base_url: str, limits: Limits) -> tuple[float, int]:
-    """Run the real dispatcher until the outbox is empty: (seconds, deliveries sent)."""
+async def _ptb(base_url: str, text: str, total: int, connections: int) -> float:
+    """Sends/s python-telegram-bot itself gets from the fake: the channel's library and call
+    (HTML, no link preview, the two buttons), ``connections`` at once, nothing else around it."""
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+    from telegram.request import HTTPXRequest
+
+    bot = Bot(TOKEN, base_url=base_url, request=HTTPXRequest(connection_pool_size=connections + 2))
+    await bot.initialize()
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("History", callback_data="hist:1"),
+                                      InlineKeyboardButton("Mute this event", callback_data="mute:1")]])  # fmt: skip
+    slots = asyncio.Semaphore(connections)
+
+    async def one(n: int) -> None:
+        async with slots:
+            await bot.send_message(7_000_000 + n, text, parse_mode="HTML", reply_markup=keyboard,
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True))  # fmt: skip
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(total)))
+    took = time.perf_counter() - started
+    await bot.shutdown()
+    return total / took
+
+
+@dataclass
+class Delivered:
+    seconds: float
+    sent: int
+    dispatcher_cpu: float  # seconds of CPU in the dispatcher's thread
+    channel_cpu: float  # in the rest of the process: the channel's event loop (PTB, httpx)
+    arming_cpu: float  # of the dispatcher's: one pass's arming of reminders and digests
+
+
+def _waiting(store: Store) -> int:
+    counts = store.outbox.counts()
+    return counts.get("pending", 0) + counts.get("retry", 0)
+
+
+def _deliver(store: Store, base_url: str, limits: Limits) -> Delivered:
+    """Run the real dispatcher until the outbox is empty."""
     channel = TelegramChannel(TOKEN, base_url=base_url, limits=limits)
     try:
         channel.username()  # getMe: the bot is initialised before the clock starts
         dispatcher = Dispatcher(store, {ChannelKind.TELEGRAM: channel})
+        started = time.thread_time()
+        dispatcher.store.outbox.arm_reminders(dispatcher.policy, dispatcher.clock())
+        dispatcher.store.outbox.arm_digests(dispatcher.policy, dispatcher.clock(), {ChannelKind.TELEGRAM})
+        arming = time.thread_time() - started
         sent = 0
-        started = time.perf_counter()
-        while store.outbox.counts().get("pending", 0):  # one pass delivers them all, unless some are retried
+        wall, cpu, own = time.perf_counter(), time.process_time(), time.thread_time()
+        while _waiting(store):  # one pass delivers them all, unless some are retried
             sent += dispatcher.run_once().sent
-        return time.perf_counter() - started, sent
+        own = time.thread_time() - own
+        return Delivered(time.perf_counter() - wall, sent, own, time.process_time() - cpu - own, arming)
     finally:
         channel.close()
 
@@ -124,12 +168,14 @@ def run(sizes: Sizes) -> list[Section]:
     now = datetime.now(UTC).replace(microsecond=0)
     lifted = Section(
         "Fan-out: one slip to N Telegram chats, limits lifted",
-        ["chats", "enqueue rows/s", "sends/s", "fake's ceiling (bare client)", "× ceiling", "accepted"],
-    )
+        ["chats", "enqueue rows/s", "sends/s", "PTB alone", "× PTB", "fake alone", "× fake",
+         "CPU per send: dispatcher", "channel (PTB, httpx)"],
+    )  # fmt: skip
     paced = Section(
         "Fan-out under Telegram's limits (30 messages/s)",
-        ["chats", "time to notify all", "bound N/30 s", "× bound", "429s", "densest second"],
+        ["chats", "time to notify all", "bound N/30 s", "× bound", "429s", "densest second", "messages"],
     )
+    concurrency = TelegramChannel.max_in_flight
     with tempfile.TemporaryDirectory() as tmp:
         store, t0 = _followed(f"sqlite:///{tmp}/lifted.db", sizes.chats, now)
         try:
@@ -137,32 +183,49 @@ def run(sizes: Sizes) -> list[Section]:
             text = _sample_text(store)
             server = ServerLimits(LIFTED, 1.0, LIFTED, 1.0, LIFTED, 60.0)
             with FakeTelegramProcess(server) as fake:
-                ceiling = asyncio.run(_hammer(fake.base_url, text, max(2_000, sizes.chats // 2), 8))
-                seconds, sent = _deliver(store, fake.base_url, Limits(LIFTED, 1.0, LIFTED, 1.0, LIFTED, 60.0))
-                seen = fake.summary(rates=False)
-            rate = sent / seconds
-            lifted.rows.append([str(sizes.chats), f"{rows / took:,.0f}", f"{rate:,.0f}", f"{ceiling:,.0f}",
-                                f"{rate / ceiling:.2f}×", f"{seen['messages'] - max(2_000, sizes.chats // 2):,}"])  # fmt: skip
+                done = _deliver(store, fake.base_url, Limits(LIFTED, 1.0, LIFTED, 1.0, LIFTED, 60.0))
+                accepted = fake.summary(rates=False)["messages"]
+                bare = max(1_000, sizes.chats // 5)
+                ptb = asyncio.run(
+                    _ptb(fake.base_url, text, bare, concurrency)
+                )  # after the channel: same process state
+                ceiling = asyncio.run(_hammer(fake.base_url, text, bare * 2, concurrency))
         finally:
             store.close()
+        rate = done.sent / done.seconds
+        lifted.rows.append([
+            f"{sizes.chats:,}", f"{rows / took:,.0f}", f"{rate:,.0f}", f"{ptb:,.0f}", f"{rate / ptb:.2f}×",
+            f"{ceiling:,.0f}", f"{rate / ceiling:.2f}×", f"{ms(done.dispatcher_cpu / done.sent)}",
+            f"{ms(done.channel_cpu / done.sent)}",
+        ])  # fmt: skip
         store, t0 = _followed(f"sqlite:///{tmp}/paced.db", sizes.paced_chats, now)
         try:
             _slip(store, t0, now)
             with FakeTelegramProcess(ServerLimits()) as fake:
-                seconds, sent = _deliver(store, fake.base_url, Limits())
+                paced_run = _deliver(store, fake.base_url, Limits())
                 seen = fake.summary()
-            bound = sizes.paced_chats / 30
-            paced.rows.append([str(sizes.paced_chats), f"{seconds:.1f} s", f"{bound:.1f} s",
-                               f"{seconds / bound:.3f}×", str(seen["429"]), str(seen["max_rates"]["global"])])  # fmt: skip
         finally:
             store.close()
+        bound = sizes.paced_chats / 30
+        paced.rows.append([
+            f"{sizes.paced_chats:,}", f"{paced_run.seconds:.1f} s", f"{bound:.1f} s",
+            f"{paced_run.seconds / bound:.3f}×", str(seen["429"]), str(seen["max_rates"]["global"]),
+            f"{seen['messages']:,} to {seen['chats']:,} chats",
+        ])  # fmt: skip
     lifted.notes += [
-        "Target (issue 16): at least 1,000 sends/s for 10,000 chats. The fake runs in its own process; "
-        "its ceiling is a bare asyncio client on 8 keep-alive sockets sending the same message.",
+        f"Target (issue 16): at least 1,000 sends/s for 10,000 chats. {accepted - bare:,} messages accepted "
+        f"by the fake for {sizes.chats:,} chats. The fake runs in a process of its own.",
+        f"“PTB alone”: python-telegram-bot sending the same message to the same fake, {concurrency} at once "
+        "(the channel's `max_in_flight`), with nothing of the tracker around it: the ceiling of the library "
+        f"the channel is built on. “Fake alone”: a bare asyncio client on {concurrency} keep-alive sockets.",
+        f"CPU per send: the dispatcher's thread (of which {ms(done.arming_cpu / done.sent)} is one pass's "
+        "arming of reminders and digests, which loads every subscriber), and the rest of the process: the "
+        "channel's event loop, where python-telegram-bot and httpx run. Both share one interpreter lock.",
         "Enqueue rows/s: the outbox rows the slip's source run wrote (one per chat), over the run's time.",
     ]
     paced.notes.append(
-        "Target: 1,000 chats within 5 % of the bound (1.05×) with no 429. The bound is N/30 s; "
-        "a sliding window lets the first 30 go at once, so the ideal is just under it."
+        "Target: 1,000 chats within 5 % of the bound (1.05×) with no 429. The bound is N/30 s. The first "
+        "30 go at once, and the limiter counts a message from the moment it completes (so that no jitter "
+        "can squeeze 31 into one of Telegram's seconds): each later second starts a round trip late."
     )
     return [lifted, paced]

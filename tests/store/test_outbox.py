@@ -263,3 +263,31 @@ def test_sent_marks_in_one_statement_settle_only_the_rows_still_held(db_url, tmp
     assert store.outbox.previous_message(claimed[1].channel_id, claimed[1].event_id or 0, b + 100) == "m-bc"
     assert store.outbox.mark_sent_many([([c], "m-c"), ([d], "m-d")], taken[0].claim, later) == {c, d}
     store.close()
+
+
+def test_a_dispatcher_told_to_stop_hands_back_what_it_has_not_sent(sqlite_url, tmp_path):
+    """Stopped after its third message, a pass settles what went out, hands the rest back unsent
+    (attempts not counted) and the next pass sends exactly those."""
+    import threading
+
+    from tests.helpers import seed_slips
+
+    sink = tmp_path / "alerts.txt"
+    seed_slips(sqlite_url, [(ChannelKind.CONSOLE, str(sink))], 10)
+    stop = threading.Event()
+
+    class Stopping(ConsoleChannel):
+        def send(self, alert, address):
+            result = super().send(alert, address)
+            if len(delivered_ids(sink)) == 3:
+                stop.set()
+            return result
+
+    store = Store.open(sqlite_url)
+    stats = Dispatcher(store, {ChannelKind.CONSOLE: Stopping()}, stop=stop).run_once()
+    assert stats.sent == 3 and store.outbox.counts() == {"sent": 3, "retry": 7}
+    clock = Clock(datetime.now(UTC) + timedelta(seconds=1))
+    assert dispatcher(store, clock).run_once().sent == 7
+    ids = delivered_ids(sink)
+    assert len(ids) == len(set(ids)) == 10 and store.outbox.counts() == {"sent": 10}
+    store.close()
