@@ -126,7 +126,6 @@ class _Batch:
     unmarked: list[tuple[list[int], str]] = field(default_factory=list)  # sent, "sent" not yet written
     unmarked_keys: set[tuple[str, str]] = field(default_factory=set)  # their (channel kind, address)
     unmarked_since: float = 0.0
-    doubtful: list[int] = field(default_factory=list)  # sent, but taken over before marked
 
 
 class Dispatcher:
@@ -329,9 +328,6 @@ class Dispatcher:
             if queue or batch.flights:
                 self._pause(batch, wait)
         self._flush(batch)
-        if batch.doubtful:  # said once for the batch: one pause, one line
-            log.error("deliveries %s were sent, but they had been taken over meanwhile (the send outlived the "
-                      "lease): a duplicate is possible", batch.doubtful)  # fmt: skip
         return not self.stop.is_set()
 
     def _start(
@@ -403,7 +399,7 @@ class Dispatcher:
             failed: Future[SendResult] = Future()
             failed.set_exception(exc)
             return failed
-        if not self._fenced(group, batch, stats):  # last thing before the send
+        if not self._fenced(group, batch, stats, reuse):  # last thing before the send
             return None
         submit = getattr(channel, "submit", None)
         if alert is not None and submit is not None:
@@ -420,7 +416,7 @@ class Dispatcher:
             done.set_exception(exc)
         return done
 
-    def _fenced(self, group: list[Claimed], batch: _Batch, stats: DispatchStats) -> bool:
+    def _fenced(self, group: list[Claimed], batch: _Batch, stats: DispatchStats, reuse: _Reuse) -> bool:
         """True when every row of ``group`` was still this claim's at a renewal fresh enough
         that no one can have taken it over since (renewing first when it is getting old)."""
         ids = {r.id for r in group}
@@ -428,6 +424,7 @@ class Dispatcher:
             if time.monotonic() - batch.renewed >= self.lease.total_seconds() / 8:
                 self._renew(batch)
             if not ids <= batch.mine:
+                self._drain(batch, stats, reuse)  # what is in doubt now is said at once, in one line
                 break
             faults.point("dispatch.before_send")
             if self._fresh(batch.renewed):  # checked last, so a pause before it is caught
@@ -457,6 +454,14 @@ class Dispatcher:
             self.stop.wait(timeout)
         if batch.held and time.monotonic() - batch.renewed >= self.lease.total_seconds() / 8:
             self._renew(batch)
+
+    def _drain(self, batch: _Batch, stats: DispatchStats, reuse: _Reuse) -> None:
+        """Let every send in flight land and write what went out: the claim was found lost (a
+        pause past the lease), so what may be doubled is known, and logged, before anything else."""
+        if batch.flights:
+            futures.wait([f for _, f in batch.flights.values()])  # each bounded by its channel's timeout
+            self._land(batch, stats, reuse)
+        self._flush(batch)
 
     def _land(self, batch: _Batch, stats: DispatchStats, reuse: _Reuse) -> None:
         """Settle every send that has finished."""
@@ -515,7 +520,9 @@ class Dispatcher:
             return
         settled = self.store.outbox.mark_sent_many(batch.unmarked, batch.claim, self.clock())
         ids = [i for group, _ in batch.unmarked for i in group]
-        batch.doubtful += [i for i in ids if i not in settled]
+        if lost := [i for i in ids if i not in settled]:
+            log.error("deliveries %s were sent, but they had been taken over meanwhile (the send outlived the "
+                      "lease): a duplicate is possible", lost)  # fmt: skip
         batch.held.difference_update(ids)
         batch.unmarked = []
         batch.unmarked_keys.clear()
