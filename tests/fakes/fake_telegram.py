@@ -11,17 +11,22 @@ Telegram does).
 
 from __future__ import annotations
 
-import bisect
 import collections
+import contextlib
+import dataclasses
 import email.parser
 import itertools
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -111,6 +116,35 @@ def _error(code: int, description: str, **parameters: Any) -> tuple[int, dict[st
     return code, body
 
 
+def _slide(times: collections.deque[float], now: float, window: float) -> int:
+    """Append ``now`` to a window of arrival times, drop those ``window`` or more before it,
+    and return how many are left (``now`` included)."""
+    times.append(now)
+    while now - times[0] >= window:
+        times.popleft()
+    return len(times)
+
+
+def _recent(times: collections.deque[float], now: float, window: float) -> int:
+    """How many of ``times`` (oldest first) are less than ``window`` before ``now``."""
+    n = 0
+    for t in reversed(times):
+        if now - t >= window:
+            break
+        n += 1
+    return n
+
+
+def _densest(times: list[float], window: float) -> int:
+    """The most of ``times`` (in order) that fall within any ``window`` seconds."""
+    best, first = 0, 0
+    for i, t in enumerate(times):
+        while t - times[first] >= window:
+            first += 1
+        best = max(best, i - first + 1)
+    return best
+
+
 class FakeTelegram:
     """Start with ``with FakeTelegram() as tg:``; point PTB at ``tg.base_url``."""
 
@@ -126,9 +160,15 @@ class FakeTelegram:
             lambda: itertools.count(1)
         )
         self._sent: list[tuple[float, int]] = []  # (arrival, chat) of every counted message, in time order
+        self._global: collections.deque[float] = collections.deque()  # arrivals within the global window
+        self._chats: dict[int, collections.deque[float]] = {}  # per chat: arrivals within its windows
         self.chats: dict[int, dict[str, Any]] = {}  # chats getChat knows (by id; @username looked up)
         self.admins: dict[int, set[int]] = {}  # chat -> user ids that are its administrators
         self._lock = threading.Condition()
+        self.meet = 0  # > 1: hold messages until this many have been answered at once (or 10 s)
+        self.most_at_once = 0  # the most messages seen being answered at the same time
+        self._at_once = 0
+        self._gate = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -250,42 +290,66 @@ class FakeTelegram:
         with self._lock:
             sent = list(self._sent)
         lim = self.limits
-        best = {"global": 0, "chat": 0, "group": 0}
-        for i, (t, chat) in enumerate(sent):
-            earlier = sent[max(0, i - 2000) : i + 1]
-            best["global"] = max(best["global"], sum(1 for u, _ in earlier if t - u < lim.global_window))
-            best["chat"] = max(
-                best["chat"], sum(1 for u, c in earlier if c == chat and t - u < lim.chat_window)
-            )
+        per_chat: dict[int, list[float]] = collections.defaultdict(list)
+        for t, chat in sent:
+            per_chat[chat].append(t)
+        best = {"global": _densest([t for t, _ in sent], lim.global_window), "chat": 0, "group": 0}
+        for chat, times in per_chat.items():
+            best["chat"] = max(best["chat"], _densest(times, lim.chat_window))
             if chat < 0:
-                group = sum(1 for u, c in earlier if c == chat and t - u < lim.group_window)
-                best["group"] = max(best["group"], group)
+                best["group"] = max(best["group"], _densest(times, lim.group_window))
         return best
+
+    def summary(self, rates: bool = True) -> dict[str, Any]:
+        """What a benchmark reads at the end: messages accepted, distinct chats reached, 429s
+        answered (a limit broken, or told to), and the densest windows seen."""
+        with self._lock:
+            accepted = [c.chat_id for c in self.calls if c.method in SEND_METHODS and c.status == 200]
+            refused = sum(1 for c in self.calls if c.status == 429)
+            violations = len(self.violations)
+        return {"messages": len(accepted), "chats": len(set(accepted)), "429": refused,
+                "violations": violations, "max_rates": self.max_rates() if rates else {}}  # fmt: skip
 
     # ---- the server side -----------------------------------------------------------
 
     def _count(self, chat: int, now: float) -> str | None:
-        """Record one message; the limit it breaks, if any, counting the windows ending now."""
+        """Record one message; the limit it breaks, if any, counting the windows ending now.
+        The windows are deques trimmed as they slide, so a message costs the same however
+        many came before it."""
         lim = self.limits
-        horizon = max(lim.global_window, lim.chat_window, lim.group_window)
-        recent = self._sent[bisect.bisect_right(self._sent, (now - horizon, -(2**63))) :]
-        overall = sum(1 for t, _ in recent if now - t < lim.global_window) + 1
-        own = sum(1 for t, c in recent if c == chat and now - t < lim.chat_window) + 1
-        group = sum(1 for t, c in recent if c == chat and now - t < lim.group_window) + 1
         self._sent.append((now, chat))
+        overall = _slide(self._global, now, lim.global_window)
+        own = self._chats.setdefault(chat, collections.deque())
+        _slide(own, now, max(lim.chat_window, lim.group_window) if chat < 0 else lim.chat_window)
+        in_chat = _recent(own, now, lim.chat_window)
         if overall > lim.global_count:
             return f"global: {overall} messages within {lim.global_window} s"
-        if own > lim.chat_count:
-            return f"chat {chat}: {own} messages within {lim.chat_window} s"
-        if chat < 0 and group > lim.group_count:
+        if in_chat > lim.chat_count:
+            return f"chat {chat}: {in_chat} messages within {lim.chat_window} s"
+        if chat < 0 and (group := _recent(own, now, lim.group_window)) > lim.group_count:
             return f"group {chat}: {group} messages within {lim.group_window} s"
         return None
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        now = time.monotonic()
+        if method not in SEND_METHODS:
+            return self._answer_now(method, params)
+        with self._gate:  # how many messages overlap (a client that sends one at a time: never two)
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+            self._gate.notify_all()
+            if self.meet > 1:
+                self._gate.wait_for(lambda: self.most_at_once >= self.meet, timeout=10)
+        try:
+            return self._answer_now(method, params)
+        finally:
+            with self._gate:
+                self._at_once -= 1
+
+    def _answer_now(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
-        call = Call(method, params, now, chat_id)
-        with self._lock:
+        with self._lock:  # the arrival is taken under the lock, so the windows see it in order
+            now = time.monotonic()
+            call = Call(method, params, now, chat_id)
             self.calls.append(call)
             status, body = self._dispatch(call, now)
             call.status = status
@@ -404,12 +468,10 @@ class FakeTelegram:
                 body = self.rfile.read(length) if length else b""
                 status, answer = fake._answer(method, _params(self.headers.get("Content-Type", ""), body))
                 data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
+                head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
+                        f"Content-Length: {len(data)}\r\n\r\n")  # fmt: skip
+                try:  # one send per answer: headers and body in one segment (with TCP_NODELAY)
+                    self.wfile.write(head.encode() + data)
                 except (BrokenPipeError, ConnectionResetError):  # a client that stopped polling
                     self.close_connection = True
 
@@ -434,3 +496,57 @@ def _params(content_type: str, body: bytes) -> dict[str, Any]:
         if isinstance(raw.get(key), str):
             raw[key] = json.loads(raw[key])
     return raw
+
+
+class FakeTelegramProcess:
+    """The fake in a process of its own, for throughput: in the client's process it would share
+    its interpreter lock and its ceiling would be the client's. ``summary()`` asks it what it saw."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.base_url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> FakeTelegramProcess:
+        root = Path(__file__).resolve().parents[2]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.fake_telegram", json.dumps(dataclasses.asdict(self.limits))],
+            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        if not self.base_url:
+            self.__exit__()
+            raise RuntimeError("the fake Telegram process did not start")
+        return self
+
+    def summary(self, rates: bool = True) -> dict[str, Any]:
+        assert self._process is not None and self._process.stdin and self._process.stdout
+        self._process.stdin.write("summary\n" if rates else "counts\n")
+        self._process.stdin.flush()
+        result: dict[str, Any] = json.loads(self._process.stdout.readline())
+        return result
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is None:
+            return
+        with contextlib.suppress(OSError):  # the process is gone already
+            self._process.communicate("stop\n", timeout=10)
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(5)
+
+
+def _serve(limits: Limits) -> None:
+    """``FakeTelegramProcess``'s side: the base URL on stdout, then a JSON summary for each
+    "summary" (or "counts", without the windows) read on stdin, until "stop" or end of input."""
+    with FakeTelegram(limits) as tg:
+        print(tg.base_url, flush=True)
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                break
+            print(json.dumps(tg.summary(rates=line.strip() == "summary")), flush=True)
+
+
+if __name__ == "__main__":
+    _serve(Limits(**json.loads(sys.argv[1])) if len(sys.argv) > 1 else Limits())

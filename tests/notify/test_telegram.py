@@ -181,6 +181,27 @@ def test_rate_limiter_windows_with_a_fake_clock() -> None:
     assert limiter.delay(9) == 2.5  # after a 429, that chat waits exactly retry_after
 
 
+def test_rate_limiter_forgets_idle_chats_but_never_a_recent_window() -> None:
+    """Past ``FORGET_AT`` chats the limiter drops those idle for longer than every window, and
+    then waits until it knows twice as many before looking again (not at every send)."""
+
+    class Small(RateLimiter):
+        FORGET_AT = 4
+
+    now = [0.0]
+    limiter = Small(ChannelLimits(100, 1.0, 1, 1.0, 2, 10.0), clock=lambda: now[0],
+                    sleep=lambda s: now.__setitem__(0, now[0] + s))  # fmt: skip
+    for chat in range(1, 5):  # four chats, then silence past every window
+        limiter.acquire(chat)
+        limiter.sent(chat)
+    now[0] = 30.0
+    for chat in range(5, 11):  # the idle four go at the fifth chat; at the ninth, five recent stay
+        limiter.acquire(chat)
+        limiter.sent(chat)
+    assert sorted(limiter._chats) == list(range(5, 11)) and limiter._forget_at == 10
+    assert limiter.delay(7) == 1.0 and limiter.delay(1) == 0.0  # a recent chat keeps its window
+
+
 # ---- through the outbox ------------------------------------------------------------
 
 

@@ -235,3 +235,59 @@ def test_policy_overrides_are_checked():
     with pytest.raises(UserError, match="not a duration"):
         parse_duration("soonish")
     assert DeliveryState.SENDING.value == "sending"
+
+
+def test_sent_marks_in_one_statement_settle_only_the_rows_still_held(db_url, tmp_path):
+    """A dispatcher settles several messages in one statement after its lease ran out for some
+    of them and another dispatcher took those over: only the rows it still holds are marked
+    sent (each with its own message id); the others stay the new claim's."""
+    from tests.helpers import seed_slips
+
+    seed_slips(db_url, [(ChannelKind.CONSOLE, str(tmp_path / "sink.txt"))], 4)
+    store = Store.open(db_url)
+    now = datetime.now(UTC)
+    claimed = store.outbox.claim("slow", now, timedelta(minutes=1), {ChannelKind.CONSOLE}, 10)
+    assert len(claimed) == 4
+    a, b, c, d = (r.id for r in claimed)
+    mine = claimed[0].claim
+    assert store.outbox.renew([a, b], mine, now + timedelta(minutes=10)) == {a, b}
+    later = now + timedelta(minutes=2)  # c and d ran out of lease: recovered and claimed again
+    store.outbox.resolve_interrupted(store.outbox.interrupted(later), sent=False, now=later, note="test")
+    taken = store.outbox.claim("fast", later, timedelta(minutes=1), {ChannelKind.CONSOLE}, 10)
+    assert {r.id for r in taken} == {c, d}
+    settled = store.outbox.mark_sent_many([([a], "m-a"), ([b, c], "m-bc"), ([d], "m-d")], mine, later)
+    assert settled == {a, b}
+    assert store.outbox.mark_sent_many([([c, d], "again")], mine, later) == set()
+    assert store.outbox.counts() == {"sent": 2, "sending": 2}
+    assert store.outbox.previous_message(claimed[0].channel_id, claimed[0].event_id or 0, a + 100) == "m-a"
+    assert store.outbox.previous_message(claimed[1].channel_id, claimed[1].event_id or 0, b + 100) == "m-bc"
+    assert store.outbox.mark_sent_many([([c], "m-c"), ([d], "m-d")], taken[0].claim, later) == {c, d}
+    store.close()
+
+
+def test_a_dispatcher_told_to_stop_hands_back_what_it_has_not_sent(sqlite_url, tmp_path):
+    """Stopped after its third message, a pass settles what went out, hands the rest back unsent
+    (attempts not counted) and the next pass sends exactly those."""
+    import threading
+
+    from tests.helpers import seed_slips
+
+    sink = tmp_path / "alerts.txt"
+    seed_slips(sqlite_url, [(ChannelKind.CONSOLE, str(sink))], 10)
+    stop = threading.Event()
+
+    class Stopping(ConsoleChannel):
+        def send(self, alert, address):
+            result = super().send(alert, address)
+            if len(delivered_ids(sink)) == 3:
+                stop.set()
+            return result
+
+    store = Store.open(sqlite_url)
+    stats = Dispatcher(store, {ChannelKind.CONSOLE: Stopping()}, stop=stop).run_once()
+    assert stats.sent == 3 and store.outbox.counts() == {"sent": 3, "retry": 7}
+    clock = Clock(datetime.now(UTC) + timedelta(seconds=1))
+    assert dispatcher(store, clock).run_once().sent == 7
+    ids = delivered_ids(sink)
+    assert len(ids) == len(set(ids)) == 10 and store.outbox.counts() == {"sent": 10}
+    store.close()

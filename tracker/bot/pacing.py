@@ -51,8 +51,7 @@ class ReplyPacer(BaseRateLimiter[None]):
         serial = self._serial
         for attempt in range(RETRIES + 1):
             async with serial:
-                while (wait := self.limiter.reserve(chat)) > 0:
-                    await asyncio.sleep(wait)
+                await self.limiter.turn(chat)
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:

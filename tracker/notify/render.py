@@ -9,13 +9,16 @@ from __future__ import annotations
 import html
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
+from typing import Any, TypeVar
 
 from tracker.changes import MOVES, delay, format_duration
 from tracker.display import instant_text, plain, when_text
 from tracker.models import Briefing, ChangeKind, ChangeRecord, DeliveryKind, EventRecord, TimeSpec, Window
 from tracker.status import status_label
+
+T = TypeVar("T")
 
 WORDS = {
     ChangeKind.SLIP: "Delayed",
@@ -48,6 +51,24 @@ class Alert:
     reply_to: str | None = None
     briefing: Briefing | None = None
     webcast_lead: timedelta = timedelta(hours=1)  # reminders this close to T-0 carry the webcast
+    # What channels rendered from this content, shared with the copies ``for_delivery`` makes
+    _rendered: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def for_delivery(self, delivery_ids: tuple[int, ...], reply_to: str | None) -> Alert:
+        """The same alert for other deliveries (another subscriber's): only the ids and the
+        message to reply to differ, neither of which any channel renders into its text, so
+        what a channel rendered for one copy serves them all (``rendered``)."""
+        copy = replace(self, delivery_ids=delivery_ids, reply_to=reply_to)
+        object.__setattr__(copy, "_rendered", self._rendered)
+        return copy
+
+    def rendered(self, key: str, build: Callable[[Alert], T]) -> T:
+        """``build(self)``, made once for this alert and every copy ``for_delivery`` made of it:
+        a fan-out to a thousand chats renders its message once per channel (``key``)."""
+        if key not in self._rendered:
+            self._rendered[key] = build(self)
+        value: T = self._rendered[key]
+        return value
 
 
 FAILED = frozenset({"failure", "partial_failure"})

@@ -1,10 +1,11 @@
 """The Telegram channel: alerts as HTML messages through python-telegram-bot.
 
 The dispatcher is synchronous and PTB is async, so the channel owns a private
-event loop in a daemon thread and runs each send on it. Sends are paced by a
-blocking rate limiter (global, per chat, per group) so Telegram's limits are
-never reached; what Telegram answers is mapped onto ``SendResult`` so that the
-dispatcher retries, deactivates or follows a migrated chat.
+event loop in a daemon thread and runs each send on it: ``send`` waits for one,
+``submit`` starts one and returns its future, so that a fan-out keeps several chats'
+sends in flight at once. Sends are paced by a rate limiter (global, per chat, per
+group) so Telegram's limits are never reached; what Telegram answers is mapped onto
+``SendResult`` so that the dispatcher retries, deactivates or follows a migrated chat.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import importlib.util
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -101,6 +105,7 @@ class RateLimiter:
     """
 
     IN_FLIGHT_POLL = 0.005  # seconds to wait when every slot is held by a send still in flight
+    FORGET_AT = 10_000  # chats remembered before those idle past every window are forgotten
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
@@ -110,6 +115,7 @@ class RateLimiter:
         self._chats: dict[int, collections.deque[float]] = {}
         self._held: dict[int, float] = {}  # chat -> not before (after a 429)
         self._flying: collections.Counter[int] = collections.Counter()  # chat -> sends in flight
+        self._forget_at = self.FORGET_AT
         self._lock = threading.Lock()
 
     def _windows(self, chat: int) -> list[tuple[collections.deque[float], int, float, int]]:
@@ -155,6 +161,11 @@ class RateLimiter:
         while (wait := self.reserve(chat)) > 0:
             self.sleep(wait)
 
+    async def turn(self, chat: int) -> None:
+        """``acquire`` for a coroutine: waits without blocking its event loop."""
+        while (wait := self.reserve(chat)) > 0:
+            await asyncio.sleep(wait)
+
     def sent(self, chat: int) -> None:
         """The granted send to ``chat`` completed (or failed): it now counts from this moment."""
         with self._lock:
@@ -169,9 +180,10 @@ class RateLimiter:
             for times in (self._global, self._chats[chat]):
                 while len(times) > keep:
                     times.popleft()
-            if len(self._chats) > 10_000:  # forget chats idle for longer than every window
+            if len(self._chats) > self._forget_at:  # forget chats idle for longer than every window
                 horizon = now - max(self.limits.group_window, self.limits.chat_window)
                 self._chats = {c: t for c, t in self._chats.items() if t and t[-1] > horizon}
+                self._forget_at = max(self.FORGET_AT, 2 * len(self._chats))  # not again at every send
 
     def hold(self, chat: int, seconds: float) -> None:
         with self._lock:
@@ -255,6 +267,9 @@ class TelegramChannel(Channel):
     Settings = TelegramSection
     digests = True
     address_hint = "CHAT_ID"
+    #: Sends in flight at once through ``submit`` (each to another chat; the rate budget still
+    #: decides when each may start): a fan-out is not one round trip per chat end to end.
+    max_in_flight = 4
 
     @classmethod
     def check_address(cls, address: str) -> str:
@@ -292,6 +307,7 @@ class TelegramChannel(Channel):
         self.network_retry = network_retry
         self.timeout = timeout
         self._bot: Bot | None = None
+        self._starting: asyncio.Lock | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-channel", daemon=True)
         self._thread.start()
@@ -302,17 +318,28 @@ class TelegramChannel(Channel):
     # ---- the private event loop ------------------------------------------------------
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self.timeout * 3)
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(self.timeout * 3)
+        except TimeoutError:
+            future.cancel()  # given up on: it must not go on to send later
+            raise
 
     async def _get_bot(self) -> Bot:
         if self._bot is None:
-            from telegram import Bot
-            from telegram.request import HTTPXRequest
+            if self._starting is None:  # made on the loop's own thread, so never twice
+                self._starting = asyncio.Lock()
+            async with self._starting:  # sends started together initialise one bot
+                if self._bot is None:
+                    from telegram import Bot
+                    from telegram.request import HTTPXRequest
 
-            request = HTTPXRequest(read_timeout=self.timeout, write_timeout=self.timeout)
-            bot = Bot(self._token, base_url=self.base_url, request=request)
-            await bot.initialize()
-            self._bot = bot
+                    _remember_missing_sniffio()
+                    request = HTTPXRequest(read_timeout=self.timeout, write_timeout=self.timeout,
+                                           connection_pool_size=self.max_in_flight + 2)  # fmt: skip
+                    bot = Bot(self._token, base_url=self.base_url, request=request)
+                    await bot.initialize()
+                    self._bot = bot
         return self._bot
 
     def username(self) -> str:
@@ -354,20 +381,42 @@ class TelegramChannel(Channel):
             return 0.0
 
     def send(self, alert: Alert, address: str) -> SendResult:
-        target = self._target(address)
+        return self._run(self._send_alert(alert, address, reserved=False))
+
+    def submit(self, alert: Alert, address: str) -> Future[SendResult] | None:
+        """Start sending ``alert`` to ``address`` on the channel's event loop and return at once:
+        the future of its result, or None when the pacing has no slot for the chat right now
+        (``ready_in`` says how long). The slot is taken here, before the send is scheduled, so
+        that a send the dispatcher fenced never waits in the limiter for its first message."""
+        target = _parse_target(address)
+        if isinstance(target, tuple):
+            self._parts(alert)  # rendered here, once per alert content, before the slot is held
+            if self.limiter.reserve(target[0]) > 0:
+                return None
+        reserved = isinstance(target, tuple)
+        coro = asyncio.wait_for(self._send_alert(alert, address, reserved=reserved), self.timeout * 3)
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _parts(self, alert: Alert) -> list[tuple[str, str]]:
+        """The (html, plain) parts of the alert, split once for all its copies (``Alert.rendered``)."""
+        return alert.rendered(f"telegram:{self.max_length}", lambda a: split_message(a, self.max_length))
+
+    async def _send_alert(self, alert: Alert, address: str, *, reserved: bool) -> SendResult:
+        """The alert's parts chained as replies; with ``reserved`` the first part's slot of the
+        rate budget was already taken (``submit``)."""
+        target = await self._target(address)
         if isinstance(target, SendResult):
             return target
         chat, thread = target
-        parts = split_message(alert, self.max_length)
+        parts = self._parts(alert)
         keyboard = _keyboard(alert.event.id)
         reply_to = int(alert.reply_to) if alert.reply_to and alert.reply_to.isdigit() else None
         first: int | None = None
         for i, (as_html, as_text) in enumerate(parts):
             markup = keyboard if i == len(parts) - 1 else None
             try:
-                message_id = self._send_part(
-                    chat, as_html, as_text, reply_to, markup, later=first is not None, thread=thread
-                )
+                message_id = await self._send_part(chat, as_html, as_text, reply_to, markup, later=first is not None,
+                                                   thread=thread, reserved=reserved and i == 0)  # fmt: skip
             except _Failed as exc:
                 if first is None:
                     return exc.result
@@ -381,7 +430,10 @@ class TelegramChannel(Channel):
     def send_text(self, address: str, text: str) -> SendResult:
         """A plain message (a daily digest, an operator alert): escaped, and split on line
         boundaries into parts that each fit, chained as replies."""
-        target = self._target(address)
+        return self._run(self._send_text(address, text))
+
+    async def _send_text(self, address: str, text: str) -> SendResult:
+        target = await self._target(address)
         if isinstance(target, SendResult):
             return target
         chat, thread = target
@@ -397,7 +449,7 @@ class TelegramChannel(Channel):
         reply_to: int | None = None
         for part in parts or [" "]:
             try:
-                message_id = self._send_part(
+                message_id = await self._send_part(
                     chat, _esc_lines(part), part, reply_to, None, later=first is not None, thread=thread
                 )
             except _Failed as exc:
@@ -427,45 +479,44 @@ class TelegramChannel(Channel):
             return SendResult.ok("empty")
         return self.send_text(delivery.address, render_digest(digest).text)
 
-    def _target(self, address: str) -> tuple[int, int | None] | SendResult:
+    async def _target(self, address: str) -> tuple[int, int | None] | SendResult:
         """``CHAT`` or ``CHAT:TOPIC`` (a forum topic's ``message_thread_id``) as (chat id, topic).
         A channel or group written ``@username`` is looked up with getChat once; the channel
         then moves to the numeric id (which never changes, unlike a username)."""
-        chat, _, topic = address.partition(":")
-        if topic and not topic.isdigit():
-            return SendResult.permanent(f"{address!r}: the topic after ':' should be a number")
-        thread = int(topic) if topic else None
-        if chat.startswith("@") and len(chat) > 1:
-            from telegram import error
+        target = _parse_target(address)
+        if not isinstance(target, str):
+            return target
+        from telegram import error
 
-            try:
-                found = self._run(self._lookup(chat))
-            except error.BadRequest as exc:
-                return SendResult.permanent(f"no chat {chat} ({exc.message}); is the bot a member or admin?")
-            except error.TelegramError as exc:
-                return SendResult.retry(self.network_retry, f"looking up {chat}: {exc}")
-            return SendResult.moved(f"{found}:{thread}" if thread else str(found), f"{chat} is chat {found}")
+        chat, _, topic = address.partition(":")
         try:
-            return int(chat), thread
-        except ValueError:
-            return SendResult.permanent(f"{address!r} is not a Telegram chat id, @username or CHAT:TOPIC")
+            found = await self._lookup(chat)
+        except error.BadRequest as exc:
+            return SendResult.permanent(f"no chat {chat} ({exc.message}); is the bot a member or admin?")
+        except error.TelegramError as exc:
+            return SendResult.retry(self.network_retry, f"looking up {chat}: {exc}")
+        return SendResult.moved(f"{found}:{topic}" if topic else str(found), f"{chat} is chat {found}")
 
     async def _lookup(self, username: str) -> int:
         bot = await self._get_bot()
         return int((await bot.get_chat(username)).id)
 
-    def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
-                   markup: InlineKeyboardMarkup | None, *, later: bool, thread: int | None = None) -> int:  # fmt: skip
-        """One message; raises _Failed. Parts after the first retry in place (the first is out)."""
+    async def _send_part(self, chat: int, as_html: str, as_text: str, reply_to: int | None,
+                         markup: InlineKeyboardMarkup | None, *, later: bool, thread: int | None = None,
+                         reserved: bool = False) -> int:  # fmt: skip
+        """One message; raises _Failed. Parts after the first retry in place (the first is out).
+        ``reserved``: the caller holds the slot for the first attempt."""
         from telegram import error
 
         attempts = 0
         while True:
             attempts += 1
-            self.limiter.acquire(chat)
+            if not reserved:
+                await self.limiter.turn(chat)
+            reserved = False
             try:
                 try:
-                    return self._run(self._post(chat, as_html, "HTML", reply_to, markup, thread))
+                    return await self._post(chat, as_html, "HTML", reply_to, markup, thread)
                 finally:
                     self.limiter.sent(chat)  # a refused message counts too
             except error.RetryAfter as exc:
@@ -486,23 +537,23 @@ class TelegramChannel(Channel):
                 if "can't parse entities" not in low:
                     raise _Failed(SendResult.permanent(f"bad request: {exc.message}")) from exc
                 log.error("our bug: Telegram cannot parse the HTML of an alert (%s); sent as plain text", exc)
-                return self._plain(chat, as_text, reply_to, markup, thread)
+                return await self._plain(chat, as_text, reply_to, markup, thread)
             except error.InvalidToken as exc:
                 raise _Failed(SendResult.retry(300, "the bot token is invalid")) from exc
             except (error.NetworkError, TimeoutError) as exc:  # TimedOut included
                 if not later or attempts >= 3:
                     raise _Failed(SendResult.retry(self.network_retry, f"network: {exc}")) from exc
-                time.sleep(attempts)
+                await asyncio.sleep(attempts)
             except error.TelegramError as exc:
                 raise _Failed(SendResult.retry(self.network_retry, f"telegram: {exc}")) from exc
 
-    def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None,
-               thread: int | None = None) -> int:  # fmt: skip
+    async def _plain(self, chat: int, text: str, reply_to: int | None, markup: InlineKeyboardMarkup | None,
+                     thread: int | None = None) -> int:  # fmt: skip
         from telegram import error
 
-        self.limiter.acquire(chat)
+        await self.limiter.turn(chat)
         try:
-            return self._run(self._post(chat, text, None, reply_to, markup, thread))
+            return await self._post(chat, text, None, reply_to, markup, thread)
         except error.TelegramError as exc:
             raise _Failed(SendResult.retry(self.network_retry, f"plain-text fallback failed: {exc}")) from exc
         finally:
@@ -524,6 +575,30 @@ class TelegramChannel(Channel):
             message_thread_id=thread,
         )
         return int(message.message_id)
+
+
+def _remember_missing_sniffio() -> None:
+    """httpcore imports ``sniffio`` inside every request (``current_async_library``, several
+    times a message), and when it is not installed each failed import searches every folder
+    of ``sys.path`` again: a fifth of the channel's CPU in a fan-out. ``None`` in
+    ``sys.modules`` is the import system's own record of a module known missing: the same
+    ImportError, at once. Nothing changes when sniffio is installed."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def _parse_target(address: str) -> tuple[int, int | None] | str | SendResult:
+    """``CHAT`` or ``CHAT:TOPIC`` as (chat id, topic); ``@username`` (to be looked up) as is;
+    anything else as the permanent failure it is."""
+    chat, _, topic = address.partition(":")
+    if topic and not topic.isdigit():
+        return SendResult.permanent(f"{address!r}: the topic after ':' should be a number")
+    if chat.startswith("@") and len(chat) > 1:
+        return address
+    try:
+        return int(chat), int(topic) if topic else None
+    except ValueError:
+        return SendResult.permanent(f"{address!r} is not a Telegram chat id, @username or CHAT:TOPIC")
 
 
 def _keyboard(event_id: int) -> InlineKeyboardMarkup:

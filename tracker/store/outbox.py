@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Update, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,20 @@ class Claimed:
     observed_at: datetime
     attempts: int
     claim: str = ""  # the claim token written in ``claimed_by``; every later write checks it
+
+
+def _held(ids: list[int], claim: str) -> Update:
+    """An UPDATE of those of ``ids`` still held under ``claim`` (in ``sending``): the fence
+    every write about claimed rows goes through."""
+    return (
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(ids),
+            DeliveryRow.claimed_by == claim,
+            DeliveryRow.state == DeliveryState.SENDING.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim_token(worker: str) -> str:
@@ -147,6 +161,42 @@ def _queue_digests(s: Session, subscriber_id: int, channel_ids: list[int], day: 
         )
         for channel_id in channel_ids
     )
+
+
+def _claimed(s: Session, where: Any, *, by_id: bool = False) -> list[Claimed]:
+    """The deliveries ``where`` selects, with their channel and subscriber, as ``Claimed`` (read
+    as plain columns: a claimed batch is hundreds of rows, and ORM objects cost ten times more),
+    ordered by channel, event and time seen, or by id."""
+    d, c, sub = DeliveryRow, ChannelRow, SubscriberRow
+    order = (d.id,) if by_id else (d.channel_id, d.event_id, d.observed_at, d.id)
+    rows = s.execute(
+        select(d.id, d.kind, c.id.label("channel_id"), c.kind.label("channel_kind"), c.address, sub.name,
+               sub.timezone, sub.policy, d.event_id, d.change_id, d.lead_seconds, d.observed_at, d.attempts,
+               d.claimed_by)
+        .join(c, c.id == d.channel_id)
+        .join(sub, sub.id == d.subscriber_id)
+        .where(where)
+        .order_by(*order)
+    ).all()  # fmt: skip
+    return [
+        Claimed(
+            id=r.id,
+            kind=DeliveryKind(r.kind),
+            channel_id=r.channel_id,
+            channel_kind=r.channel_kind,
+            address=r.address,
+            subscriber=r.name,
+            timezone=r.timezone,
+            policy=json.loads(r.policy or "{}"),
+            event_id=r.event_id,
+            change_id=r.change_id,
+            lead_seconds=r.lead_seconds,
+            observed_at=r.observed_at,
+            attempts=r.attempts,
+            claim=r.claimed_by or "",
+        )
+        for r in rows
+    ]
 
 
 class Outbox:
@@ -303,14 +353,14 @@ class Outbox:
                         DeliveryRow.state.in_(CLAIMABLE),
                         DeliveryRow.kind == DeliveryKind.CHANGE,
                         free,
-                        or_(
-                            *(and_(DeliveryRow.channel_id == c, DeliveryRow.event_id == e) for c, e in pairs)
-                        ),
+                        DeliveryRow.channel_id.in_({c for c, _ in pairs}),
+                        DeliveryRow.event_id.in_({e for _, e in pairs}),
                     )
                     .with_for_update(skip_locked=True)
                 )
-                ids |= set(s.scalars(mates))
-            result = s.execute(
+                ids |= {i for i, c, e in s.execute(mates.add_columns(DeliveryRow.channel_id, DeliveryRow.event_id))
+                        if (c, e) in pairs}  # fmt: skip
+            s.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(ids), DeliveryRow.state.in_(CLAIMABLE), free)
                 .values(
@@ -321,35 +371,7 @@ class Outbox:
                 )
                 .execution_options(synchronize_session=False)
             )
-            del result
-            rows = s.execute(
-                select(DeliveryRow, ChannelRow, SubscriberRow)
-                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
-                .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == token)
-                .order_by(
-                    DeliveryRow.channel_id, DeliveryRow.event_id, DeliveryRow.observed_at, DeliveryRow.id
-                )
-            ).all()
-            return [
-                Claimed(
-                    id=d.id,
-                    kind=DeliveryKind(d.kind),
-                    channel_id=c.id,
-                    channel_kind=c.kind,
-                    address=c.address,
-                    subscriber=sub.name,
-                    timezone=sub.timezone,
-                    policy=json.loads(sub.policy or "{}"),
-                    event_id=d.event_id,
-                    change_id=d.change_id,
-                    lead_seconds=d.lead_seconds,
-                    observed_at=d.observed_at,
-                    attempts=d.attempts,
-                    claim=token,
-                )
-                for d, c, sub in rows
-            ]
+            return _claimed(s, and_(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == token))
 
     def renew(self, ids: list[int], claim: str, until: datetime) -> set[int]:
         """Extend the lease of the rows still held under ``claim``; the ids that are.
@@ -357,16 +379,7 @@ class Outbox:
         if not ids:
             return set()
         with self._session() as s:
-            s.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids),
-                    DeliveryRow.claimed_by == claim,
-                    DeliveryRow.state == DeliveryState.SENDING.value,
-                )
-                .values(claimed_until=until)
-                .execution_options(synchronize_session=False)
-            )
+            s.execute(_held(ids, claim).values(claimed_until=until))
             held = s.scalars(
                 select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.claimed_by == claim)
             )
@@ -375,22 +388,36 @@ class Outbox:
     def _mark(self, ids: list[int], claim: str, **values: Any) -> int:
         """Settle rows still held under ``claim`` (state ``sending``); the number settled."""
         with self._session() as s:
-            result = s.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids),
-                    DeliveryRow.claimed_by == claim,
-                    DeliveryRow.state == DeliveryState.SENDING.value,
-                )
-                .values(claimed_by=None, claimed_until=None, **values)
-                .execution_options(synchronize_session=False)
+            return rowcount(
+                s.execute(_held(ids, claim).values(claimed_by=None, claimed_until=None, **values))
             )
-            return rowcount(result)
 
     def mark_sent(self, ids: list[int], claim: str, message_id: str, now: datetime) -> int:
-        return self._mark(
-            ids, claim, state=DeliveryState.SENT.value, message_id=message_id, sent_at=now, error=None
-        )
+        return len(self.mark_sent_many([(ids, message_id)], claim, now))
+
+    def mark_sent_many(self, messages: list[tuple[list[int], str]], claim: str, now: datetime) -> set[int]:
+        """Settle the rows of several sent messages (each its delivery ids and message id) in
+        one statement, fenced like every write: only rows still held under ``claim`` in
+        ``sending`` are settled. The ids settled; a missing one had been taken over."""
+        message_of = {i: message_id for ids, message_id in messages for i in ids}
+        if not message_of:
+            return set()
+        distinct = set(message_of.values())
+        message_id = distinct.pop() if len(distinct) == 1 else case(message_of, value=DeliveryRow.id)
+        with self._session() as s:
+            settled = s.scalars(
+                _held(list(message_of), claim)
+                .values(
+                    claimed_by=None,
+                    claimed_until=None,
+                    state=DeliveryState.SENT.value,
+                    message_id=message_id,
+                    sent_at=now,
+                    error=None,
+                )
+                .returning(DeliveryRow.id)
+            )
+            return set(settled)
 
     def mark_retry(self, ids: list[int], claim: str, at: datetime, error: str) -> int:
         return self._mark(ids, claim, state=DeliveryState.RETRY.value, due_at=at, error=error)
@@ -414,32 +441,8 @@ class Outbox:
         """Rows left in ``sending`` by a dispatcher that died (its lease has run out)."""
 
         with self._session() as s:
-            rows = s.execute(
-                select(DeliveryRow, ChannelRow, SubscriberRow)
-                .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
-                .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
-                .where(DeliveryRow.state == DeliveryState.SENDING.value, DeliveryRow.claimed_until < now)
-                .order_by(DeliveryRow.id)
-            ).all()
-            return [
-                Claimed(
-                    d.id,
-                    DeliveryKind(d.kind),
-                    c.id,
-                    c.kind,
-                    c.address,
-                    sub.name,
-                    sub.timezone,
-                    json.loads(sub.policy or "{}"),
-                    d.event_id,
-                    d.change_id,
-                    d.lead_seconds,
-                    d.observed_at,
-                    d.attempts,
-                    d.claimed_by or "",
-                )
-                for d, c, sub in rows
-            ]
+            due = and_(DeliveryRow.state == DeliveryState.SENDING.value, DeliveryRow.claimed_until < now)
+            return _claimed(s, due, by_id=True)
 
     def resolve_interrupted(self, rows: list[Claimed], *, sent: bool, now: datetime, note: str) -> int:
         """Settle rows a dead dispatcher left: sent (the channel confirms it) or pending again.
@@ -515,18 +518,36 @@ class Outbox:
 
     def previous_message(self, channel_id: int, event_id: int, before_id: int) -> str | None:
         """The last message sent on this channel about this event (for threading replies)."""
+        return self.previous_messages([(channel_id, event_id, before_id)]).get(
+            (channel_id, event_id, before_id)
+        )
+
+    def previous_messages(self, heads: Collection[tuple[int, int, int]]) -> dict[tuple[int, int, int], str]:
+        """For each (channel, event, delivery id): the last message sent on that channel about
+        that event by an earlier delivery, in one query for a whole claimed batch; heads with
+        none are absent."""
+        if not heads:
+            return {}
+        channels = {c for c, _, _ in heads}
+        events = {e for _, e, _ in heads}
         with self._session() as s:
-            value: str | None = s.scalar(
-                select(DeliveryRow.message_id)
+            rows = s.execute(
+                select(DeliveryRow.channel_id, DeliveryRow.event_id, DeliveryRow.id, DeliveryRow.message_id)
                 .where(
-                    DeliveryRow.channel_id == channel_id,
-                    DeliveryRow.event_id == event_id,
+                    DeliveryRow.channel_id.in_(channels),
+                    DeliveryRow.event_id.in_(events),
                     DeliveryRow.state == DeliveryState.SENT.value,
-                    DeliveryRow.id < before_id,
                     DeliveryRow.message_id.is_not(None),
                     DeliveryRow.message_id != "recovered",
                 )
-                .order_by(DeliveryRow.sent_at.desc(), DeliveryRow.id.desc())
-                .limit(1)
-            )
-            return value
+                .order_by(DeliveryRow.sent_at, DeliveryRow.id)  # the last one wins below
+            ).all()
+        sent: dict[tuple[int, int | None], list[tuple[int, str]]] = {}
+        for channel_id, event_id, row_id, message_id in rows:
+            sent.setdefault((channel_id, event_id), []).append((row_id, str(message_id)))
+        found: dict[tuple[int, int, int], str] = {}
+        for head in heads:
+            earlier = [m for row_id, m in sent.get(head[:2], []) if row_id < head[2]]
+            if earlier:
+                found[head] = earlier[-1]
+        return found
