@@ -48,7 +48,8 @@ def defer_collection() -> None:
     Start-up builds some 100,000 objects that live as long as the process (modules,
     classes, the schema, the configuration's models) and makes little garbage; the collector
     would walk them again and again, and one full collection costs more than a read-only
-    command's query. ``started`` turns it back on once the configuration or the store is open.
+    command's query. ``started`` turns it back on once the store is open, which every command
+    that runs for long does before its work (one that never opens it is over soon anyway).
     """
     global _deferred
     if gc.isenabled():
@@ -98,7 +99,6 @@ class App:
             from tracker.config.checked import load_and_record
 
             self._loaded(load_and_record(self.config_path))
-            started()
         assert self._config is not None
         return self._config
 
