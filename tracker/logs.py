@@ -37,7 +37,6 @@ def register_secrets(values: Iterable[str | None]) -> None:
 def secrets_of(cfg: TrackerConfig, env: Mapping[str, str] | None = None) -> list[str]:
     """The secret values ``cfg`` points at: environment variables it names, the database password."""
     from tracker.config import database_url
-    from tracker.store.db import url_password
 
     return secret_values(secret_names(cfg), database_url(cfg), env)
 
@@ -50,6 +49,8 @@ def secret_names(cfg: TrackerConfig) -> list[str]:
 def secret_values(names: Iterable[str], database_url: str, env: Mapping[str, str] | None = None) -> list[str]:
     """The values of the variables ``names`` and the password in ``database_url``, those set."""
     import os
+
+    from tracker.store.db import url_password
 
     environ = os.environ if env is None else env
     found = [environ.get(name, "").strip() for name in names]

@@ -130,7 +130,7 @@ def _read(folder: Path) -> dict[str, Any]:
 def _record(cfg: TrackerConfig, key: str, folder: Path | None) -> Settings:
     """Write the settings ``cfg`` gives under ``key`` (best effort: the record only saves
     time, so a read-only or full disk merely means validating next time too)."""
-    from tracker.logs import url_password
+    from tracker.store.db import url_password
 
     settings = Settings.of(cfg)
     if url_password(settings.database_url):
