@@ -39,7 +39,7 @@ SERIES = "ll2-launch-upcoming-2020-2021"
 # source's options are models, and requests, the HTTP layer.
 LIBRARIES = ("click", "sqlalchemy.orm", "sqlite3", "pydantic", "requests")
 URLWATCH = "urlwatch==2.29"
-CHECKS = {"full": 40, "small": 6}  # checks after the first (2020-11-12 → 12-22 at full size)
+CHECKS = {"full": 40, "small": 6}  # checks after the first (2020-11-12 → 12-21 at full size)
 VENV = synthetic.CACHE / "urlwatch-venv"
 PATH = "/2.0.0/launch/upcoming/"
 REPORT = re.compile(r"^\d+\. (NEW|CHANGED|ERROR|UNCHANGED): ", re.MULTILINE)
