@@ -36,15 +36,25 @@ def register_secrets(values: Iterable[str | None]) -> None:
 
 def secrets_of(cfg: TrackerConfig, env: Mapping[str, str] | None = None) -> list[str]:
     """The secret values ``cfg`` points at: environment variables it names, the database password."""
+    from tracker.config import database_url
+
+    return secret_values(secret_names(cfg), database_url(cfg), env)
+
+
+def secret_names(cfg: TrackerConfig) -> list[str]:
+    """The environment variables whose values ``cfg`` uses as secrets."""
+    return [cfg.telegram.token_env, cfg.email.password_env, cfg.email.token_secret_env]
+
+
+def secret_values(names: Iterable[str], database_url: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The values of the variables ``names`` and the password in ``database_url``, those set."""
     import os
 
-    from tracker.config import database_url
     from tracker.store.db import url_password
 
     environ = os.environ if env is None else env
-    names = (cfg.telegram.token_env, cfg.email.password_env, cfg.email.token_secret_env)
     found = [environ.get(name, "").strip() for name in names]
-    found.append(url_password(database_url(cfg)))
+    found.append(url_password(database_url))
     return [value for value in found if value]
 
 

@@ -173,3 +173,10 @@ def test_an_unusable_sqlite_file_is_a_clear_error(tmp_path):
         with pytest.raises(StoreError, match=message):
             Store.open(url)
     assert (tmp_path / "garbage.db").read_text().startswith("not a database")  # nothing overwritten
+
+
+def test_title_words_match_whole_tokens_in_any_ascii_case(store):
+    titles = ["Falcon 9 | Starlink Group 10-1", "Falcon 9 | Starlink Group 10-10", "Electron | 100%_Done"]
+    apply(store, [snap(f"t{n}", title=t) for n, t in enumerate(titles)], T0 - timedelta(days=30))
+    assert [e.title for e in store.find_events("starlink GROUP 10-1")] == [titles[0]]
+    assert [e.title for e in store.find_events("100%_done")] == [titles[2]]

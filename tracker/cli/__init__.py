@@ -3,12 +3,23 @@ imports stay inside commands so simple ones start fast."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from tracker.cli.app import App, zone_option
+from tracker.cli.app import App, defer_collection, zone_option
 
 
-@click.group()
+class TrackerGroup(click.Group):
+    """The command group. Called as a program (the ``tracker`` script, ``python -m``), not
+    through ``main.main`` as tests do, it defers garbage collection over start-up."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        defer_collection()
+        return super().__call__(*args, **kwargs)
+
+
+@click.group(cls=TrackerGroup)
 @click.option(
     "--config", "config_path", metavar="PATH", help="Config file (default: $TRACKER_CONFIG or the user's)."
 )

@@ -7,6 +7,7 @@ without importing the command group that registers them.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from datetime import tzinfo
@@ -19,6 +20,7 @@ from tracker.errors import ConfigError, TrackerError, UserError
 
 if TYPE_CHECKING:
     from tracker.config import SourceConfig, TrackerConfig
+    from tracker.config.checked import Settings
     from tracker.sources.base import Source
     from tracker.store.repo import Store
 
@@ -37,8 +39,42 @@ def zone_option(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(str(exc)) from exc
 
 
+_deferred = False
+
+
+def defer_collection() -> None:
+    """Keep the cyclic garbage collector off over start-up (``tracker`` run as a program).
+
+    Start-up builds some 100,000 objects that live as long as the process (modules,
+    classes, the schema, the configuration's models) and makes little garbage; the collector
+    would walk them again and again, and one full collection costs more than a read-only
+    command's query. ``started`` turns it back on once the store is open, which every command
+    that runs for long does before its work (one that never opens it is over soon anyway).
+    """
+    global _deferred
+    if gc.isenabled():
+        gc.disable()
+        _deferred = True
+
+
+def started() -> None:
+    """Start-up is over: what exists now stays for good, so it is moved out of the
+    collector's sight (``gc.freeze``) and the collector runs again for what the command makes."""
+    global _deferred
+    if _deferred:
+        _deferred = False
+        gc.freeze()
+        gc.enable()
+
+
 class App:
-    """Lazily loaded configuration and store, shared by the commands of one call."""
+    """Lazily loaded configuration and store, shared by the commands of one call.
+
+    A command that only reads and writes the store (upcoming, history, subscribers, ...)
+    needs three settings (``settings``): they come from the record of an earlier validation
+    of the same configuration when there is one, so such a command imports no pydantic.
+    ``config`` is the whole validated configuration, for commands that poll, send or serve.
+    """
 
     def __init__(
         self, config_path: str | None, database: str | None, tz: str | None, verbose: bool = False
@@ -54,35 +90,57 @@ class App:
         self.database = database
         self.tz = tz
         self._config: TrackerConfig | None = None
+        self._settings: Settings | None = None
         self._store: Store | None = None
 
     @property
     def config(self) -> TrackerConfig:
         if self._config is None:
-            from tracker.config.load import load_config
+            from tracker.config.checked import load_and_record
 
-            self._config = load_config(self.config_path)
-            from tracker.logs import register_secrets, secrets_of
-            from tracker.sources.bounded import configure
-
-            configure(self._config.http.max_depth, self._config.http.max_items)
-
-            register_secrets(secrets_of(self._config))
+            self._loaded(load_and_record(self.config_path))
+        assert self._config is not None
         return self._config
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from tracker.config.checked import read_settings
+
+            settings, cfg = read_settings(self.config_path)
+            if cfg is not None:
+                self._loaded(cfg)
+            else:
+                from tracker.logs import register_secrets, secret_values
+
+                register_secrets(secret_values(settings.secret_env, settings.database_url))
+            self._settings = settings
+        return self._settings
+
+    def _loaded(self, cfg: TrackerConfig) -> None:
+        from tracker.config.checked import Settings
+        from tracker.logs import register_secrets, secrets_of
+        from tracker.sources.bounded import configure
+
+        configure(cfg.http.max_depth, cfg.http.max_items)
+        register_secrets(secrets_of(cfg))
+        self._config = cfg
+        if self._settings is None:
+            self._settings = Settings.of(cfg)
 
     @property
     def zone(self) -> tzinfo:
         from zoneinfo import ZoneInfo
 
-        return ZoneInfo(self.tz) if self.tz else self.config.zone
+        return ZoneInfo(self.tz) if self.tz else self.settings.zone
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            from tracker.config import database_url
             from tracker.store.repo import Store
 
-            self._store = Store.open(self.database or database_url(self.config))
+            self._store = Store.open(self.database or self.settings.database_url)
+            started()
         return self._store
 
     def source(self, name: str) -> tuple[Source[Any], SourceConfig | None]:

@@ -1,5 +1,6 @@
 """The configuration: the settings' models (`sections`), reading and validating a TOML file
-(`load`), and how a mistake is worded (`problems`).
+(`load`), how a mistake is worded (`problems`), where files live (`paths`), and the record of
+a validation that spares a read-only command pydantic (`checked`).
 
 Importing this package gives the models (loaded on first use); `load_config` is imported from
 `tracker.config.load`.

@@ -1,31 +1,26 @@
 """Loading the configuration: find the file, read it with :mod:`tomllib`, apply the
 environment overrides, resolve paths against the file's folder, and validate it all at
-once, so that every mistake is reported together, in file order."""
+once, so that every mistake is reported together, in file order.
+
+Finding and reading the file import no pydantic (``tracker.config.checked`` shares them);
+the models are imported when a configuration is validated."""
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticCustomError
-
-from tracker.config.problems import Loc, format_loc, format_problem
-from tracker.config.sections import (
-    DEFAULT_SOURCE_TABLES,
-    ENV_CONFIG,
-    ENV_DATABASE_URL,
-    ENV_TIMEZONE,
-    SourceConfig,
-    TrackerConfig,
-    default_config_path,
-    load_options_model,
-)
+from tracker.config.paths import ENV_CONFIG, ENV_DATABASE_URL, ENV_TIMEZONE, default_config_path
 from tracker.errors import ConfigError
-from tracker.sources import SOURCE_KINDS
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from tracker.config.problems import Loc
+    from tracker.config.sections import TrackerConfig
 
 __all__ = ["load_config"]
 
@@ -38,18 +33,24 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     must exist. Raises :class:`ConfigError` listing every problem found.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
-    file, named_by = _choose_file(path, environ)
+    file, named_by = choose_file(path, environ)
+    return config_from(read_file(file, named_by) if file is not None else None, file, named_by, environ)
+
+
+def config_from(
+    data: bytes | None, file: Path | None, named_by: str | None, env: Mapping[str, str]
+) -> TrackerConfig:
+    """The configuration in ``data``, the bytes of ``file`` (None: no file, the built-in
+    defaults), validated against ``env``'s overrides; :class:`ConfigError` lists every problem."""
     where = str(file) if file is not None else None
-    raw: dict[str, Any] = {}
-    if file is not None:
-        raw = _read_toml(file, named_by)
-    return _validate(raw, environ, where, file.parent if file is not None else None)
+    raw = _parse_toml(data, where) if data is not None else {}
+    return _validate(raw, env, where, file.parent if file is not None else None)
 
 
 def describe_source(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> str:
     """Which file :func:`load_config` reads for these arguments, and why (for ``config check``)."""
     environ: Mapping[str, str] = os.environ if env is None else env
-    file, named_by = _choose_file(path, environ)
+    file, named_by = choose_file(path, environ)
     if file is None:
         return (
             f"no config file: built-in defaults (${ENV_CONFIG} is unset and "
@@ -62,7 +63,8 @@ def describe_source(path: str | Path | None = None, env: Mapping[str, str] | Non
     return f"{file} (the default path; ${ENV_CONFIG} is unset)"
 
 
-def _choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path | None, str | None]:
+def choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path | None, str | None]:
+    """The file to read (None: built-in defaults), and the variable that named it, if one did."""
     if path is not None and str(path) != "":
         return Path(path).expanduser(), None
     named = env.get(ENV_CONFIG, "")
@@ -72,18 +74,25 @@ def _choose_file(path: str | Path | None, env: Mapping[str, str]) -> tuple[Path 
     return (default, None) if default.is_file() else (None, None)
 
 
-def _read_toml(file: Path, named_by: str | None) -> dict[str, Any]:
+def read_file(file: Path, named_by: str | None) -> bytes:
+    """The bytes of the chosen file; :class:`ConfigError` when it cannot be read."""
     where = str(file)
     how = f" (named by {named_by})" if named_by else ""
     try:
-        with file.open("rb") as fh:
-            return tomllib.load(fh)
+        return file.read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"config file does not exist{how}"], where) from None
     except IsADirectoryError:
         raise ConfigError([f"config path is a directory, not a file{how}"], where) from None
     except OSError as exc:
         raise ConfigError([f"cannot read config file: {exc.strerror or exc}"], where) from None
+
+
+def _parse_toml(data: bytes, where: str | None) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode())
     except UnicodeDecodeError as exc:
         raise ConfigError([f"config file is not valid UTF-8 (byte {exc.start})"], where) from None
     except tomllib.TOMLDecodeError as exc:
@@ -95,6 +104,11 @@ def _read_toml(file: Path, named_by: str | None) -> dict[str, Any]:
 def _validate(
     raw: dict[str, Any], env: Mapping[str, str], where: str | None, base: Path | None
 ) -> TrackerConfig:
+    from pydantic import ValidationError
+
+    from tracker.config.problems import format_problem
+    from tracker.config.sections import DEFAULT_SOURCE_TABLES, TrackerConfig
+
     raw = dict(raw)
     from_env: dict[Loc, str] = {}
     for section, key, var in (("tracker", "timezone", ENV_TIMEZONE), ("database", "url", ENV_DATABASE_URL)):
@@ -139,6 +153,13 @@ def _validate(
 
 def _check_sources(sources: list[Any], problems: list[tuple[Loc, str]], unchecked: set[int]) -> list[Any]:
     """Check what pydantic cannot locate precisely: duplicate names and kind options."""
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError
+
+    from tracker.config.problems import format_loc, format_problem
+    from tracker.config.sections import load_options_model
+    from tracker.sources import SOURCE_KINDS
+
     first: dict[str, int] = {}
     checked: list[Any] = []
     for i, source in enumerate(sources):
@@ -180,21 +201,28 @@ def _check_sources(sources: list[Any], problems: list[tuple[Loc, str]], unchecke
     return checked
 
 
-# Each section's model, in file order, from the top-level model itself.
-_SECTIONS: dict[str, type[BaseModel]] = {
-    name: field.annotation
-    for name, field in TrackerConfig.model_fields.items()
-    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
-}
-_TOP_ORDER = [*_SECTIONS, "sources"]
+@cache
+def _sections() -> dict[str, type[BaseModel]]:
+    """Each section's model, in file order, from the top-level model itself."""
+    from pydantic import BaseModel
+
+    from tracker.config.sections import TrackerConfig
+
+    return {
+        name: field.annotation
+        for name, field in TrackerConfig.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+    }
 
 
 def _model_at(loc: Loc) -> type[BaseModel] | None:
     """The model that owns the keys at ``loc`` (for 'did you mean')."""
+    from tracker.config.sections import SourceConfig, TrackerConfig
+
     if not loc:
         return TrackerConfig
     if len(loc) == 1 and isinstance(loc[0], str):
-        return _SECTIONS.get(loc[0])
+        return _sections().get(loc[0])
     if len(loc) == 2 and loc[0] == "sources" and isinstance(loc[1], int):
         return SourceConfig
     return None
@@ -202,7 +230,10 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
 
 def _order(loc: Loc) -> tuple[int, int, int]:
     """Sort problems in file order: sections first, then sources by position and key."""
-    top = _TOP_ORDER.index(loc[0]) if loc and loc[0] in _TOP_ORDER else len(_TOP_ORDER)
+    from tracker.config.sections import SourceConfig
+
+    top_order = [*_sections(), "sources"]
+    top = top_order.index(loc[0]) if loc and loc[0] in top_order else len(top_order)
     index = key = -1
     if len(loc) > 1 and loc[0] == "sources" and isinstance(loc[1], int):
         index = loc[1]

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-import platformdirs
 from pydantic import (
     BaseModel,
     Field,
@@ -40,6 +39,13 @@ from pydantic_core import PydanticCustomError
 
 from tracker import USER_AGENT
 from tracker.config.fields import HTTP_URL, STRICT, EnvName
+from tracker.config.paths import (
+    ENV_CONFIG,
+    ENV_DATABASE_URL,
+    ENV_TIMEZONE,
+    default_config_path,
+    default_data_dir,
+)
 from tracker.config.problems import format_problem
 from tracker.notify import CHANNEL_KINDS
 from tracker.notify.email import EmailSection  # owned by their channels; re-exported here
@@ -69,11 +75,6 @@ __all__ = [
     "default_config_path",
     "default_sources",
 ]
-
-APP_NAME = "tracker"
-ENV_CONFIG = "TRACKER_CONFIG"
-ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
-ENV_TIMEZONE = "TRACKER_TIMEZONE"
 
 DEFAULT_USER_AGENT = USER_AGENT
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -420,7 +421,7 @@ class _Sections(BaseModel):
         """``tracker.data_dir``, or the platform's user data directory when empty. Creates nothing."""
         if self.tracker.data_dir:
             return Path(self.tracker.data_dir).expanduser()
-        return Path(platformdirs.user_data_dir(APP_NAME))
+        return default_data_dir()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; KeyError if there is none."""
@@ -469,11 +470,6 @@ def default_sources() -> list[SourceConfig]:
 
 
 # --------------------------------------------------------------------------- public helpers
-
-
-def default_config_path() -> Path:
-    """``<user config dir>/tracker.toml`` (e.g. ``~/.config/tracker/tracker.toml``)."""
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "tracker.toml"
 
 
 def database_url(cfg: TrackerConfig) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
@@ -24,8 +26,6 @@ from tracker.models import (
     RevisionRecord,
     SourceHealth,
 )
-from tracker.policy import AlertPolicy
-from tracker.store.browse import Browse
 from tracker.store.convert import (
     change_from,
     event_from,
@@ -33,11 +33,6 @@ from tracker.store.convert import (
     when_from,
 )
 from tracker.store.db import ensure_schema, make_engine
-from tracker.store.outbox import Outbox
-from tracker.store.retention import Pruned, TableSize, prune, table_sizes
-from tracker.store.run import SourceRun
-from tracker.store.service_state import ServiceState
-from tracker.store.subscriptions import Subscriptions
 from tracker.store.tables import (
     MAX_ID,
     ChangeRow,
@@ -48,6 +43,15 @@ from tracker.store.tables import (
     SourceRow,
 )
 from tracker.textmatch import has_phrase
+
+if TYPE_CHECKING:  # each part of the store is imported when first used: a read-only command needs few
+    from tracker.policy import AlertPolicy
+    from tracker.store.browse import Browse
+    from tracker.store.outbox import Outbox
+    from tracker.store.retention import Pruned, TableSize
+    from tracker.store.run import SourceRun
+    from tracker.store.service_state import ServiceState
+    from tracker.store.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,34 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self.subscriptions = Subscriptions(self._session)
-        self.outbox = Outbox(self._session)
-        self.service = ServiceState(self._session)
-        self.browse = Browse(self._session)
+
+    # The parts below hold nothing but ``_session``: made on first use (two threads racing
+    # to make one make two equal ones, which is harmless), so that a command importing the
+    # store imports only the parts it uses.
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        from tracker.store.subscriptions import Subscriptions
+
+        return Subscriptions(self._session)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from tracker.store.outbox import Outbox
+
+        return Outbox(self._session)
+
+    @cached_property
+    def service(self) -> ServiceState:
+        from tracker.store.service_state import ServiceState
+
+        return ServiceState(self._session)
+
+    @cached_property
+    def browse(self) -> Browse:
+        from tracker.store.browse import Browse
+
+        return Browse(self._session)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -85,11 +113,15 @@ class Store:
 
     def prune(self, now: datetime, runs_days: int, deliveries_days: int, *, dry_run: bool = False) -> Pruned:
         """Delete fetch runs and delivered alerts past their retention (see ``store.retention``)."""
+        from tracker.store.retention import prune
+
         return prune(
             self._session, now, runs_days=runs_days, deliveries_days=deliveries_days, dry_run=dry_run
         )
 
     def table_sizes(self) -> list[TableSize]:
+        from tracker.store.retention import table_sizes
+
         return table_sizes(self.engine)
 
     @contextmanager
@@ -115,6 +147,8 @@ class Store:
         alerts: str = "live",
     ) -> Iterator[SourceRun]:
         """One transaction for one source run: all of it lands, or none of it."""
+        from tracker.store.run import SourceRun
+
         with self._session() as session:
             source = session.scalar(select(SourceRow).where(SourceRow.name == name))
             if source is None:
@@ -239,9 +273,12 @@ class Store:
         tokens = words.split()
         if not tokens:
             return []
+        # SQLite's LIKE already ignores case exactly as far as its lower() folds it (ASCII):
+        # lower() there would only cost a call per title of the whole history.
+        title = EventRow.title if self.engine.dialect.name == "sqlite" else func.lower(EventRow.title)
         query = select(EventRow)
         for token in tokens:
-            query = query.where(func.lower(EventRow.title).contains(token.lower(), autoescape=True))
+            query = query.where(title.contains(token.lower(), autoescape=True))
         query = query.order_by(EventRow.listed.desc(), EventRow.updated_at.desc())
         with self._session() as s:
             rows = [r for r in s.scalars(query) if all(has_phrase(r.title, t) for t in tokens)]

@@ -1,6 +1,7 @@
-"""The schema, as SQLAlchemy 2.x declarative tables. Changes go through Alembic."""
+"""The schema, as SQLAlchemy 2.x declarative tables. Changes go through Alembic.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: with it every ``Mapped[...]`` is a string
+that SQLAlchemy evaluates at import, a cost each command paid at start-up."""
 
 from datetime import datetime
 
