@@ -57,6 +57,21 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         pytest.fail(f"the test reached non-loopback addresses: {', '.join(reached)}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user's cache folder (the checked-configuration record) is the session's own, for
+    in-process commands and the processes tests start: the suite writes nothing in ``~``."""
+    import os
+
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def no_process_left() -> Iterator[None]:
     """Stop (process group, SIGTERM then SIGKILL) every daemon a test started and left running."""

@@ -167,7 +167,8 @@ def test_simple_commands_do_not_import_heavy_modules(tmp_path):
         "print('HEAVY', heavy)\n"
     )
     db = f"sqlite:///{tmp_path / 'lazy.db'}"
-    env = {"TRACKER_DATABASE_URL": db, "TRACKER_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin"}
+    env = {"TRACKER_DATABASE_URL": db, "TRACKER_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}  # fmt: skip
     (tmp_path / "none.toml").write_text("")
     subprocess.run(
         [sys.executable, "-m", "tracker.cli", "db", "upgrade"], env=env, check=True, capture_output=True
