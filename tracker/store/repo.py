@@ -53,6 +53,9 @@ if TYPE_CHECKING:  # each part of the store is imported when first used: a read-
     from tracker.store.service_state import ServiceState
     from tracker.store.subscriptions import Subscriptions
 
+_STAMP = select(*(func.coalesce(select(func.max(t.id)).scalar_subquery(), 0)
+                  for t in (FetchRunRow, RevisionRow, ChangeRow)))  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Story:
@@ -378,6 +381,14 @@ class Store:
                     )
                 )
             return result
+
+    def stamp(self) -> tuple[int, int, int]:
+        """(newest fetch run, revision, change): moves with every source run that wrote
+        anything, so a cache of what runs write (``digest_run``) tells with one cheap
+        read (three primary-key maxima, no ORM session) that it is stale."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_STAMP).one()
+            return int(row[0]), int(row[1]), int(row[2])
 
     def disabled_reason(self, source: str, configured_url: str) -> str | None:
         """Why ``source`` is not polled (its URL answered 410), unless its URL has changed since."""
