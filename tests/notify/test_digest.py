@@ -510,7 +510,8 @@ def test_header_values_fold_without_changing_and_cannot_add_a_header(store, serv
     subject = "Türksat 5A, 1,000 km: delayed · " * 4 + "\r\nBcc: victim@example.org"
     name = 'Zoë "Z", Ünïcode\r\nBcc: victim@example.org'
     link = "https://tracker.example.org/unsubscribe?token=" + "x" * 150
-    msg = channel.message(subject, "text", "<p>html</p>", "to@example.org", "digest.1", to_name=name,
+    body = "trailing blanks   \n.a dot first\n" + "x=y\t" * 40 + "\nZoë → ü, “quoted”\n\n"
+    msg = channel.message(subject, body, "<p>html</p>", "to@example.org", "digest.1", to_name=name,
                           unsubscribe=link)  # fmt: skip
     assert channel.deliver(msg, 1).sent
     [got] = to(server, "to@example.org")
@@ -521,3 +522,18 @@ def test_header_values_fold_without_changing_and_cannot_add_a_header(store, serv
     assert got["To"].addresses[0].display_name == " ".join(name.split())
     assert got["List-Unsubscribe"] == f"<{link}>" and "Bcc" not in got
     assert server.sink.envelopes[-1] == ("tracker@example.org", ["to@example.org"])
+    text, html = (part.replace("\r\n", "\n") for part in parts(got))  # line breaks travel as CRLF
+    assert (text, html) == (body, "<p>html</p>")  # quoted-printable both ways, blanks and all
+
+
+def test_one_smtp_session_carries_a_run_of_digests_and_is_replaced_when_the_server_drops_it(store, server):
+    stats = dispatcher(store, server.port, Clock(DIGEST_AT)).run_once()
+    assert stats.sent == 2 and len(set(server.sink.peers)) == 1  # both digests, one connection
+    channel = EmailChannel(settings(server.port), store, env=ENV, clock=Clock(DIGEST_AT))
+    assert channel.send_text("ops@example.org", "first").sent
+    server.stop()  # the server goes away while the session is idle, and comes back
+    server.start()
+    assert channel.send_text("ops@example.org", "second").sent
+    assert [m["Subject"] for m in to(server, "ops@example.org")] == ["first", "second"]  # each once
+    assert len(set(server.sink.peers[-2:])) == 2
+    channel.close()

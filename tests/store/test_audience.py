@@ -145,3 +145,13 @@ def test_digests_are_armed_once_a_day_whoever_arms_them(db_url):
     finally:
         first.close()
         second.close()
+
+
+def test_the_stamp_moves_with_every_write_a_digest_reads(store, tmp_path):
+    empty = store.stamp()
+    assert store.stamp() == empty == (0, 0, 0, 0)
+    apply(store, [launch("a2", "SLS Block 1 | Artemis II", "SLS Block 1")], SEEN)
+    ran = store.stamp()
+    assert ran[:3] > empty[:3] and store.stamp() == ran  # a run; then nothing moved
+    subscribe(store, "a", tmp_path, ["all"])
+    assert store.stamp()[:3] == ran[:3] and store.stamp()[3] > ran[3]  # a subscription changed

@@ -23,6 +23,7 @@ from tracker.models import ChangeKind, ChangeRecord, EventRecord, Subscriber
 from tracker.notify.render import WORDS, change_text, details_text, slip_text
 from tracker.status import status_label
 from tracker.store.repo import Store, Story
+from tracker.store.subscriptions import Audience
 from tracker.zones import zone_of
 
 WINDOW = timedelta(hours=24)
@@ -165,6 +166,7 @@ class DigestRun:
         self.health = [
             (h, store.last_ok(h.name, until=end) if as_of else h.last_ok_at) for h in store.sources()
         ]
+        self._audience: Audience | None = None
         self._candidates = [e for e, _ in self.moved] + self.coming
         self._matched: dict[int, tuple[dict[str, str], frozenset[int]]] = {}  # criteria -> ids they match
         self._stories: dict[int, Story] = {}
@@ -173,6 +175,14 @@ class DigestRun:
         self._sources: dict[str, list[SourceLine]] = {}
         self._stats: dict[tuple[str, ...], list[StatsLine]] = {}
         self._zones: dict[str, tzinfo] = {}
+
+    def subscriber(self, name: str) -> Subscriber:
+        """The subscriber named so, as the run's stamp saw them: from the audience when
+        active (no query), else from the database (a UserError when there is none)."""
+        if self._audience is None:  # on first use: a preview of one digest loads no one else
+            self._audience = self.store.subscriptions.audience()  # as new as the stamp, or newer
+        found = self._audience.by_name.get(name)
+        return found if found is not None else self.store.subscriptions.get(name)
 
     def digest(self, subscriber: Subscriber) -> Digest:
         """This subscriber's digest: what they follow (and have not muted), in their zone."""

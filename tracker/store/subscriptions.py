@@ -97,9 +97,12 @@ def _changed(session: Session) -> None:
         session.add(VersionRow(name=SUBSCRIPTIONS, value=1))
 
 
+_VERSION = select(VersionRow.value).where(VersionRow.name == SUBSCRIPTIONS)  # built once: asked every job
+
+
 def version(session: Session) -> int:
     """The subscriptions' version: one primary-key read."""
-    return session.scalar(select(VersionRow.value).where(VersionRow.name == SUBSCRIPTIONS)) or 0
+    return session.execute(_VERSION).scalar() or 0
 
 
 class Audience:
@@ -212,12 +215,6 @@ class Subscriptions:
         """The active subscribers and who follows what, cached until anyone changes them."""
         with self._session() as s:
             return audience(s)
-
-    def cached(self, name: str) -> Subscriber:
-        """``get`` for a process that reads subscribers all day (the dispatcher's digests):
-        from the audience when the subscriber is active, else from the database."""
-        found = self.audience().by_name.get(name)
-        return found if found is not None else self.get(name)
 
     def add(
         self, name: str, timezone: str, channels: list[tuple[str, str]], policy: dict[str, Any]
