@@ -122,6 +122,11 @@ def test_alerts_written_in_bulk_read_back_as_the_orm_writes_them(store, tmp_path
             assert row.observed_at == change.observed_at and row.observed_at.tzinfo is not None
             assert row.due_at == change.observed_at + timedelta(minutes=coalesce)
             assert row.created_at.tzinfo is not None
+    with store.engine.connect() as conn:  # stored as the ORM stores (SQLite compares the text)
+        same = conn.exec_driver_sql(
+            "SELECT d.observed_at = c.observed_at FROM deliveries d JOIN changes c ON c.id = d.change_id"
+        ).all()
+        assert same == [(True,)] * 3 or same == [(1,)] * 3
 
 
 def test_digests_are_armed_once_a_day_whoever_arms_them(db_url):

@@ -17,8 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Update, and_, case, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.models import (
@@ -120,7 +118,7 @@ def enqueue_for_changes(
                 continue
             rows += (
                 (f"change:{row.id}:{channel.id}", DeliveryKind.CHANGE.value, sub.id, channel.id, row.event_id,
-                 row.id, row.observed_at, now, due, DeliveryState.PENDING.value, 0)
+                 row.id, None, row.observed_at, now, due, DeliveryState.PENDING.value, 0)
                 for channel in sub.channels
                 if channel.active
             )  # fmt: skip
@@ -128,25 +126,34 @@ def enqueue_for_changes(
     return len(rows)
 
 
-_BULK = ("dedup_key", "kind", "subscriber_id", "channel_id", "event_id", "change_id", "observed_at",
-         "created_at", "due_at", "state", "attempts")  # fmt: skip
+_BULK = ("dedup_key", "kind", "subscriber_id", "channel_id", "event_id", "change_id", "lead_seconds",
+         "observed_at", "created_at", "due_at", "state", "attempts")  # fmt: skip
 
 
-def _bulk_insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
+def _bulk_insert(session: Session, rows: list[tuple[Any, ...]], *, skip_taken: bool = False) -> int:
     """Insert delivery rows (tuples in ``_BULK``'s order) with one executemany of plain
     values: a fan-out writes thousands, and per-row ORM and type handling cost more than
     the database does. Each distinct datetime goes through its column type's own bind
-    processor once, so what is stored is what the ORM would store."""
+    processor once, so what is stored is what the ORM would store. ``skip_taken``: a row
+    whose dedup key exists is left out (ON CONFLICT DO NOTHING, in SQLite and PostgreSQL
+    alike) instead of failing the transaction. The number of rows inserted."""
     if not rows:
-        return
+        return 0
     conn = session.connection()
     dialect = conn.dialect
     columns = DeliveryRow.__table__.c
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {DeliveryRow.__tablename__} ({', '.join(_BULK)}) VALUES ({', '.join([mark] * len(_BULK))})"
+    if skip_taken:
+        sql += " ON CONFLICT (dedup_key) DO NOTHING"
     stamps = [n for n, name in enumerate(_BULK) if isinstance(columns[name].type, UTCDateTime)]
-    process = UTCDateTime().bind_processor(dialect) or (lambda v: v)
+    as_stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)  # the ORM's conversion
+
+    def process(value: datetime) -> Any:
+        return as_stored(value) if as_stored is not None else value
+
     converted: dict[datetime, Any] = {}
+    inserted = 0
     for chunk in _chunks(rows, 2000):
         values = []
         for row in chunk:
@@ -158,7 +165,8 @@ def _bulk_insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
                         converted[raw] = process(raw)
                     out[n] = converted[raw]
             values.append(tuple(out))
-        conn.exec_driver_sql(sql, values)
+        inserted += rowcount(conn.exec_driver_sql(sql, values))
+    return inserted
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -168,8 +176,8 @@ def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
 
 def _insert_new(s: Session, rows: list[dict[str, Any]], known: set[str]) -> tuple[int, list[str]]:
     """Insert the delivery rows whose dedup key is not taken (a rerun, another dispatcher
-    first, or ``known`` to exist already): one read and one INSERT per 500 rows, the INSERT
-    skipping any key taken meanwhile. (The number inserted, the keys now taken.)"""
+    first, or ``known`` to exist already): a read per 500 keys, then one executemany that
+    skips any key taken meanwhile. (The number inserted, the keys now taken.)"""
     fresh = [r for r in rows if r["dedup_key"] not in known]
     if not fresh:
         return 0, []
@@ -177,17 +185,8 @@ def _insert_new(s: Session, rows: list[dict[str, Any]], known: set[str]) -> tupl
     taken: set[str] = set()
     for chunk in _chunks(keys):
         taken.update(s.scalars(select(DeliveryRow.dedup_key).where(DeliveryRow.dedup_key.in_(chunk))))
-    insert_of = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = 0
-    for chunk in _chunks([r for r in fresh if r["dedup_key"] not in taken]):
-        added = s.execute(
-            insert_of(DeliveryRow)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(DeliveryRow.id)
-        )
-        inserted += len(added.all())
-    return inserted, keys
+    new = [tuple(r.get(name) for name in _BULK) for r in fresh if r["dedup_key"] not in taken]
+    return _bulk_insert(s, new, skip_taken=True), keys
 
 
 def _digest_row(subscriber_id: int, channel_id: int, day: str, now: datetime) -> dict[str, Any]:
