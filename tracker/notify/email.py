@@ -4,7 +4,9 @@ Each digest is one outbox delivery (unique per subscriber, local day and channel
 so a rerun never mails a second copy; the Message-ID is derived from the delivery,
 so even the resend after a crash mid-send (SMTP cannot confirm) threads as the same
 message. An SMTP outage or a 4xx answer is retried later; a refused login is a
-permanent failure, logged as an ERROR for the operator.
+permanent failure, logged as an ERROR for the operator. A run of digests goes over one
+SMTP session (connection, TLS and login once), and the messages are built with the
+``email.mime`` classes, which cost a fraction of the modern ``EmailMessage``.
 """
 
 from __future__ import annotations
