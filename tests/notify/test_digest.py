@@ -32,7 +32,7 @@ from tracker.errors import ConfigError
 from tracker.follows import parse_filter
 from tracker.models import ChannelKind, DeliveryState, EventKind, Precision
 from tracker.notify import digest_kinds
-from tracker.notify.digest import DigestRun, build_digest, render_digest
+from tracker.notify.digest import DigestRun, build_digest, digest_run, render_digest
 from tracker.notify.email import EmailChannel, check_token, make_token
 from tracker.pipeline import replay
 from tracker.policy import AlertPolicy
@@ -493,6 +493,8 @@ def test_a_change_seen_after_the_digests_began_is_in_the_next_one(store):
     paris = store.subscriptions.get("paris")
     before = build_digest(store, paris, DIGEST_AT)
     assert build_digest(store, paris, DIGEST_AT) == before  # the same run, reused
+    run, earlier = digest_run(store, DIGEST_AT), digest_run(store, DIGEST_AT - timedelta(hours=1))
+    assert digest_run(store, DIGEST_AT) is run and earlier is not run  # queued at two times: both kept
     hostile: dict[str, Any] = {
         "title": HOSTILE,
         "kind": EventKind.LAUNCH,

@@ -116,27 +116,29 @@ def build_digest(store: Store, subscriber: Subscriber, end: datetime, *, as_of: 
 
 
 RUN_LIFETIME = 60.0  # seconds a DigestRun is reused at most, even when the store looks unchanged
+RUNS_KEPT = 4  # runs kept per store: digests queued at different times (zones, retries) interleave
 
-_RUNS: weakref.WeakKeyDictionary[Store, DigestRun] = weakref.WeakKeyDictionary()
+_RUNS: weakref.WeakKeyDictionary[Store, dict[tuple[datetime, bool], DigestRun]] = weakref.WeakKeyDictionary()
 _RUNS_LOCK = threading.Lock()
 
 
 def digest_run(store: Store, end: datetime, *, as_of: bool = False) -> DigestRun:
-    """The shared part of the digests ending at ``end``: the last one made for this store
-    while the store's stamp (its newest fetch run, revision and change) is unchanged and
-    it is younger than ``RUN_LIFETIME``, else a new one."""
+    """The shared part of the digests ending at ``end``: the one made before for this store
+    while the store's stamp (its newest fetch run, revision and change, the subscriptions'
+    version) is unchanged and it is younger than ``RUN_LIFETIME``, else a new one."""
     stamp = store.stamp()  # read first: a write after it makes the next call rebuild
+    key = (end, as_of)
     with _RUNS_LOCK:
-        run = _RUNS.get(store)
-    if (
-        run is not None
-        and (run.end, run.as_of, run.stamp) == (end, as_of, stamp)
-        and time.monotonic() - run.made < RUN_LIFETIME
-    ):
+        run = _RUNS.get(store, {}).get(key)
+    if run is not None and run.stamp == stamp and time.monotonic() - run.made < RUN_LIFETIME:
         return run
     run = DigestRun(store, end, as_of=as_of, stamp=stamp)
     with _RUNS_LOCK:
-        _RUNS[store] = run
+        kept = _RUNS.setdefault(store, {})
+        kept.pop(key, None)
+        kept[key] = run  # the newest last
+        while len(kept) > RUNS_KEPT:
+            del kept[next(iter(kept))]
     return run
 
 
