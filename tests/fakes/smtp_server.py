@@ -28,6 +28,7 @@ class Sink:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.peers: list[Any] = []  # the client's (host, port) of each message: one per connection
         self.answer = "250 OK"  # e.g. "451 4.3.0 try again later" to play a busy server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -37,6 +38,7 @@ class Sink:
         self.raw.append(data)
         self.messages.append(message_from_bytes(data, policy=default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.peers.append(session.peer)
         return self.answer
 
 

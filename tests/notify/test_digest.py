@@ -32,7 +32,7 @@ from tracker.errors import ConfigError
 from tracker.follows import parse_filter
 from tracker.models import ChannelKind, DeliveryState, EventKind, Precision
 from tracker.notify import digest_kinds
-from tracker.notify.digest import build_digest, render_digest
+from tracker.notify.digest import DigestRun, build_digest, digest_run, render_digest
 from tracker.notify.email import EmailChannel, check_token, make_token
 from tracker.pipeline import replay
 from tracker.policy import AlertPolicy
@@ -444,3 +444,98 @@ def test_control_characters_in_a_title_are_shown_never_passed_on(store):
     for part in (rendered.text, rendered.html, rendered.subject):
         assert "\x1b" not in part and "\x07" not in part
     assert "Clear\\x1b[2J screen\\x07" in rendered.html and "Clear\\x1b[2J screen\\x07" in rendered.text
+
+
+def test_digests_built_from_one_run_are_those_built_one_at_a_time(store):
+    subs = store.subscriptions
+    subs.add("tokyo", "Asia/Tokyo", [(ChannelKind.EMAIL, "tokyo@example.org")], {"digest": "07:00"})
+    subs.follow("tokyo", parse_filter(["all"]))
+    subs.add("muter", "America/New_York", [(ChannelKind.EMAIL, "muter@example.org")], {"digest": "07:00"})
+    for words in (["vehicle:LauncherOne"], ["vehicle:Hostile-1"]):
+        subs.follow("muter", parse_filter(words))
+    hostile = next(e for e in store.find_events("Türksat") if e.title == HOSTILE)
+    subs.mute("muter", hostile.id)
+    everyone = subs.all()
+    for as_of in (False, True):
+        shared = DigestRun(store, DIGEST_AT, as_of=as_of)
+        for sub in everyone:
+            alone = DigestRun(store, DIGEST_AT, as_of=as_of).digest(sub)
+            assert shared.digest(sub) == alone
+            assert render_digest(shared.digest(sub), "https://x.example/u") == render_digest(
+                alone, "https://x.example/u"
+            )
+    digests = {sub.name: DigestRun(store, DIGEST_AT).digest(sub) for sub in everyone}
+    assert HOSTILE in [m.event.title for m in digests["Zoë"].moved]
+    assert HOSTILE not in [m.event.title for m in digests["muter"].moved]  # muted
+    tokyo, zoe = digests["tokyo"], digests["Zoë"]
+    assert [m.event for m in tokyo.moved] == [m.event for m in zoe.moved]  # the same news...
+    assert [m.now for m in tokyo.moved] != [m.now for m in zoe.moved]  # ... in another zone
+    assert digests["tokyo"].day == "Friday 8 January 2021" and digests["tokyo"].zone_name == "Asia/Tokyo"
+
+
+def test_a_second_subscriber_with_the_same_follows_costs_no_query(store):
+    from sqlalchemy import event
+
+    subs = store.subscriptions
+    subs.add("zoe-twin", "America/New_York", [(ChannelKind.EMAIL, "twin@example.org")], {"digest": "07:00"})
+    for words in (["vehicle:LauncherOne"], ["vehicle:Electron"], ["vehicle:Hostile-1"]):
+        subs.follow("zoe-twin", parse_filter(words))
+    crowd = subs.audience()  # one load: equal follows share their criteria
+    run = DigestRun(store, DIGEST_AT)
+    first = run.digest(crowd.by_name["Zoë"])
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    twin = run.digest(crowd.by_name["zoe-twin"])
+    assert statements == [] and twin.moved == first.moved and twin.coming == first.coming
+
+
+def test_a_change_seen_after_the_digests_began_is_in_the_next_one(store):
+    paris = store.subscriptions.get("paris")
+    before = build_digest(store, paris, DIGEST_AT)
+    assert build_digest(store, paris, DIGEST_AT) == before  # the same run, reused
+    run, earlier = digest_run(store, DIGEST_AT), digest_run(store, DIGEST_AT - timedelta(hours=1))
+    assert digest_run(store, DIGEST_AT) is run and earlier is not run  # queued at two times: both kept
+    hostile: dict[str, Any] = {
+        "title": HOSTILE,
+        "kind": EventKind.LAUNCH,
+        "type_": "launch",
+        "vehicle": "Hostile-1",
+    }
+    apply(store, [snap("h1", span(datetime(2021, 1, 13, tzinfo=UTC), Precision.DAY), **hostile)],
+          datetime(2021, 1, 8, 9, tzinfo=UTC))  # fmt: skip
+    after = build_digest(store, paris, DIGEST_AT)
+    assert [len(m.changes) for m in after.moved] == [len(m.changes) + 1 for m in before.moved]
+
+
+def test_header_values_fold_without_changing_and_cannot_add_a_header(store, server):
+    channel = EmailChannel(settings(server.port), store, env=ENV, clock=Clock(DIGEST_AT))
+    subject = "Türksat 5A, 1,000 km: delayed · " * 4 + "\r\nBcc: victim@example.org"
+    name = 'Zoë "Z", Ünïcode\r\nBcc: victim@example.org'
+    link = "https://tracker.example.org/unsubscribe?token=" + "x" * 150
+    body = "trailing blanks   \n.a dot first\n" + "x=y\t" * 40 + "\nZoë → ü, “quoted”\n\n"
+    msg = channel.message(subject, body, "<p>html</p>", "to@example.org", "digest.1", to_name=name,
+                          unsubscribe=link)  # fmt: skip
+    assert channel.deliver(msg, 1).sent
+    [got] = to(server, "to@example.org")
+    head = server.sink.raw[-1].split(b"\r\n\r\n", 1)[0].decode("ascii")  # 7-bit: encoded words
+    assert all(len(line) <= 78 for line in head.split("\r\n") if not line.startswith("List-Unsubscribe:"))
+    assert all(len(word) <= 75 for word in re.findall(r"=\?utf-8\?[bq]\?[^?]*\?=", head))
+    assert str(got["Subject"]) == " ".join(subject.split())
+    assert got["To"].addresses[0].display_name == " ".join(name.split())
+    assert got["List-Unsubscribe"] == f"<{link}>" and "Bcc" not in got
+    assert server.sink.envelopes[-1] == ("tracker@example.org", ["to@example.org"])
+    text, html = (part.replace("\r\n", "\n") for part in parts(got))  # line breaks travel as CRLF
+    assert (text, html) == (body, "<p>html</p>")  # quoted-printable both ways, blanks and all
+
+
+def test_one_smtp_session_carries_a_run_of_digests_and_is_replaced_when_the_server_drops_it(store, server):
+    stats = dispatcher(store, server.port, Clock(DIGEST_AT)).run_once()
+    assert stats.sent == 2 and len(set(server.sink.peers)) == 1  # both digests, one connection
+    channel = EmailChannel(settings(server.port), store, env=ENV, clock=Clock(DIGEST_AT))
+    assert channel.send_text("ops@example.org", "first").sent
+    server.stop()  # the server goes away while the session is idle, and comes back
+    server.start()
+    assert channel.send_text("ops@example.org", "second").sent
+    assert [m["Subject"] for m in to(server, "ops@example.org")] == ["first", "second"]  # each once
+    assert len(set(server.sink.peers[-2:])) == 2
+    channel.close()

@@ -150,12 +150,8 @@ class Daemon:
 
     def _reminder_leads(self) -> list[timedelta]:
         """Every reminder lead some active subscriber uses (the global policy with overrides)."""
-        policy = self.cfg.alerts.policy()
-        leads: set[timedelta] = set()
-        for sub in self.store.subscriptions.all():
-            if sub.active:
-                leads.update(policy.with_overrides(sub.policy).reminders)
-        return sorted(leads)
+        policies = self.store.subscriptions.audience().distinct_policies(self.cfg.alerts.policy())
+        return sorted({lead for own in policies for lead in own.reminders})
 
     def _poller(self, scfg: SourceConfig) -> Callable[[], str]:
         return lambda: self.poll_source(scfg)

@@ -9,17 +9,16 @@ cannot settle (or, checking ``renew`` before it sends, send) them again."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, and_, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Update, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracker.follows import follows_event
 from tracker.models import (
     Change,
     DeliveryKind,
@@ -30,8 +29,9 @@ from tracker.models import (
 from tracker.policy import AlertPolicy, alert_due, long_past, reminder_due, worth_alert
 from tracker.store.convert import event_from
 from tracker.store.db import Sessions, rowcount
-from tracker.store.subscriptions import load_subscribers
+from tracker.store.subscriptions import audience
 from tracker.store.tables import ChangeRow, ChannelRow, DeliveryRow, EventRow, SubscriberRow
+from tracker.store.types import UTCDateTime
 from tracker.zones import zone_of
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
@@ -84,83 +84,145 @@ def enqueue_for_changes(
     *,
     judged_at: datetime | None = None,
 ) -> int:
-    """Create the deliveries for new changes, inside the caller's (the run's) transaction.
+    """Create the deliveries for new changes, inside the caller's (the run's) transaction:
+    the followers of each changed event from the cached audience, the rows in bulk.
 
     With ``judged_at`` (a replay), no alert is made about an event long past at that time."""
     pending = list(items)
     if not pending:
         return 0
-    subscribers = load_subscribers(session)
-    if not subscribers:
+    crowd = audience(session)
+    if not crowd.subscribers:
         return 0
+    policies = crowd.policies(policy)
     events: dict[int, EventRecord] = {}
-    policies = {sub.id: policy.with_overrides(sub.policy) for sub in subscribers}
-    created = 0
+    followers: dict[int, list[Subscriber]] = {}
+    rows: list[tuple[Any, ...]] = []
     for row, change in pending:
         if row.event_id not in events:
             events[row.event_id] = event_from(session.get_one(EventRow, row.event_id))
+            followers[row.event_id] = crowd.followers(events[row.event_id])
         event = events[row.event_id]
         if judged_at is not None and long_past(event.when, judged_at):
             continue
-        for sub in subscribers:
-            if event.id in sub.muted or not follows_event(sub.follows, event):
-                continue
+        verdicts: dict[
+            int, datetime | None
+        ] = {}  # per distinct policy (shared objects): when due, if worth it
+        for sub in followers[row.event_id]:
             own = policies[sub.id]
-            if not worth_alert(change, own, row.observed_at):
+            if id(own) not in verdicts:
+                worth = worth_alert(change, own, row.observed_at)
+                verdicts[id(own)] = alert_due(change, event.when, own, row.observed_at) if worth else None
+            due = verdicts[id(own)]
+            if due is None:
                 continue
-            for channel in sub.channels:
-                if not channel.active:
-                    continue
-                session.add(
-                    DeliveryRow(
-                        dedup_key=f"change:{row.id}:{channel.id}",
-                        kind=DeliveryKind.CHANGE,
-                        subscriber_id=sub.id,
-                        channel_id=channel.id,
-                        event_id=row.event_id,
-                        change_id=row.id,
-                        observed_at=row.observed_at,
-                        created_at=now,
-                        due_at=alert_due(change, event.when, own, row.observed_at),
-                        state=DeliveryState.PENDING.value,
-                        attempts=0,
-                    )
-                )
-                created += 1
-    return created
+            rows += (
+                (f"change:{row.id}:{channel.id}", DeliveryKind.CHANGE.value, sub.id, channel.id, row.event_id,
+                 row.id, None, row.observed_at, now, due, DeliveryState.PENDING.value, 0)
+                for channel in sub.channels
+                if channel.active
+            )  # fmt: skip
+    _bulk_insert(session, rows)
+    return len(rows)
 
 
-def _insert_once(s: Session, row: DeliveryRow) -> int:
-    """Add ``row`` unless its dedup key exists (a rerun, or another dispatcher first): 1 or 0."""
-    if s.scalar(select(DeliveryRow.id).where(DeliveryRow.dedup_key == row.dedup_key)) is not None:
+_BULK = ("dedup_key", "kind", "subscriber_id", "channel_id", "event_id", "change_id", "lead_seconds",
+         "observed_at", "created_at", "due_at", "state", "attempts")  # fmt: skip
+
+
+def _bulk_insert(session: Session, rows: list[tuple[Any, ...]], *, skip_taken: bool = False) -> int:
+    """Insert delivery rows (tuples in ``_BULK``'s order) with one executemany of plain
+    values: a fan-out writes thousands, and per-row ORM and type handling cost more than
+    the database does. Each distinct datetime goes through its column type's own bind
+    processor once, so what is stored is what the ORM would store. ``skip_taken``: a row
+    whose dedup key exists is left out (ON CONFLICT DO NOTHING, in SQLite and PostgreSQL
+    alike) instead of failing the transaction. The number of rows inserted."""
+    if not rows:
         return 0
-    try:
-        with s.begin_nested():
-            s.add(row)
-    except IntegrityError:
-        return 0
-    return 1
+    conn = session.connection()
+    dialect = conn.dialect
+    columns = DeliveryRow.__table__.c
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {DeliveryRow.__tablename__} ({', '.join(_BULK)}) VALUES ({', '.join([mark] * len(_BULK))})"
+    if skip_taken:
+        sql += " ON CONFLICT (dedup_key) DO NOTHING"
+    stamps = [n for n, name in enumerate(_BULK) if isinstance(columns[name].type, UTCDateTime)]
+    as_stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)  # the ORM's conversion
+
+    def process(value: datetime) -> Any:
+        return as_stored(value) if as_stored is not None else value
+
+    converted: dict[datetime, Any] = {}
+    inserted = 0
+    for chunk in _chunks(rows, 2000):
+        values = []
+        for row in chunk:
+            out = list(row)
+            for n in stamps:
+                raw = out[n]
+                if raw is not None:
+                    if raw not in converted:
+                        converted[raw] = process(raw)
+                    out[n] = converted[raw]
+            values.append(tuple(out))
+        inserted += rowcount(conn.exec_driver_sql(sql, values))
+    return inserted
 
 
-def _queue_digests(s: Session, subscriber_id: int, channel_ids: list[int], day: str, now: datetime) -> int:
-    """One digest per email channel for the subscriber's local ``day``."""
-    return sum(
-        _insert_once(
-            s,
-            DeliveryRow(
-                dedup_key=f"digest:{subscriber_id}:{day}:{channel_id}",
-                kind=DeliveryKind.DIGEST,
-                subscriber_id=subscriber_id,
-                channel_id=channel_id,
-                observed_at=now,  # for a digest: when it was queued (the end of its 24 h)
-                created_at=now,
-                due_at=now,
-                state=DeliveryState.PENDING.value,
-                attempts=0,
-            ),
-        )
-        for channel_id in channel_ids
-    )
+def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_new(s: Session, rows: list[dict[str, Any]], known: set[str]) -> tuple[int, list[str]]:
+    """Insert the delivery rows whose dedup key is not taken (a rerun, another dispatcher
+    first, or ``known`` to exist already): a read per 500 keys, then one executemany that
+    skips any key taken meanwhile. (The number inserted, the keys now taken.)"""
+    fresh = [r for r in rows if r["dedup_key"] not in known]
+    if not fresh:
+        return 0, []
+    keys = [r["dedup_key"] for r in fresh]
+    taken: set[str] = set()
+    for chunk in _chunks(keys):
+        taken.update(s.scalars(select(DeliveryRow.dedup_key).where(DeliveryRow.dedup_key.in_(chunk))))
+    new = [tuple(r.get(name) for name in _BULK) for r in fresh if r["dedup_key"] not in taken]
+    return _bulk_insert(s, new, skip_taken=True), keys
+
+
+def _digest_row(subscriber_id: int, channel_id: int, day: str, now: datetime) -> dict[str, Any]:
+    """One digest for an email (or other digest) channel, for the subscriber's local ``day``."""
+    return {
+        "dedup_key": f"digest:{subscriber_id}:{day}:{channel_id}",
+        "kind": DeliveryKind.DIGEST.value,
+        "subscriber_id": subscriber_id,
+        "channel_id": channel_id,
+        "observed_at": now,  # for a digest: when it was queued (the end of its 24 h)
+        "created_at": now,
+        "due_at": now,
+        "state": DeliveryState.PENDING.value,
+        "attempts": 0,
+    }
+
+
+def _reminder_rows(
+    sub: Subscriber, event: EventRecord, lead: timedelta, now: datetime
+) -> list[dict[str, Any]]:
+    """The reminder ``lead`` before the event's T-0, on each active channel of ``sub``; the
+    key names the T-0, so a reminder re-arms when the date moves."""
+    assert event.when.t0 is not None
+    seconds = int(lead.total_seconds())
+    return [
+        {"dedup_key": f"reminder:{event.id}:{seconds}:{event.when.t0.isoformat()}:{channel.id}",
+         "kind": DeliveryKind.REMINDER.value, "subscriber_id": sub.id, "channel_id": channel.id,
+         "event_id": event.id, "lead_seconds": seconds,
+         "observed_at": event.when.t0,  # for a reminder: the T-0 it is about
+         "created_at": now, "due_at": now, "state": DeliveryState.PENDING.value, "attempts": 0}
+        for channel in sub.channels
+        if channel.active
+    ]  # fmt: skip
+
+
+KNOWN_KEYS = 200_000  # dedup keys an Outbox remembers as taken before it forgets them all
 
 
 def _claimed(s: Session, where: Any, *, by_id: bool = False) -> list[Claimed]:
@@ -204,95 +266,85 @@ class Outbox:
 
     def __init__(self, sessions: Sessions) -> None:
         self._session = sessions
+        self._known: set[str] = set()  # dedup keys of reminders and digests known to be taken
+        self._lock = threading.Lock()
 
-    # ---- reminders -----------------------------------------------------------
+    # ---- reminders ----------------------------------------------------------
+
+    def _remember(self, keys: list[str]) -> None:
+        """Dedup keys now committed: later passes skip them without asking the database."""
+        with self._lock:
+            if len(self._known) + len(keys) > KNOWN_KEYS:
+                self._known.clear()
+            self._known.update(keys)
 
     def arm_reminders(self, policy: AlertPolicy, now: datetime) -> int:
         """Create the reminders that are due now and cancel those whose date moved."""
-        created = 0
         with self._session() as s:
-            everyone = load_subscribers(s)
-            leads = {sub.id: policy.with_overrides(sub.policy).reminders for sub in everyone}
-            subscribers = [sub for sub in everyone if leads[sub.id]]
-            longest = max(
-                (max(leads[sub.id]) for sub in subscribers),
-                default=timedelta(0),
-            )
-            candidates = (
-                [
-                    event_from(e)
-                    for e in s.scalars(
-                        select(EventRow).where(
-                            EventRow.listed.is_(True), EventRow.t0 > now, EventRow.t0 <= now + longest
-                        )
-                    )
-                ]
-                if subscribers
-                else []
-            )
-            for event in candidates:
-                for sub in subscribers:
-                    if event.id in sub.muted or not follows_event(sub.follows, event):
-                        continue
-                    for lead in leads[sub.id]:
-                        if not reminder_due(lead, event.when, now):
-                            continue
-                        created += self._add_reminder(s, sub, event, lead, now)
-            self._cancel_moved_reminders(s, now)
+            crowd = audience(s)
+            policies = crowd.policies(policy)
+            leads = [max(p.reminders) for p in crowd.distinct_policies(policy) if p.reminders]
+            longest = max(leads, default=None)
+            rows: list[dict[str, Any]] = []
+            if longest is not None:
+                soon = select(EventRow).where(
+                    EventRow.listed.is_(True), EventRow.t0 > now, EventRow.t0 <= now + longest
+                )
+                for event in [event_from(e) for e in s.scalars(soon)]:
+                    for sub in crowd.followers(event):
+                        for lead in policies[sub.id].reminders:
+                            if reminder_due(lead, event.when, now):
+                                rows += _reminder_rows(sub, event, lead, now)
+            created, keys = _insert_new(s, rows, self._known)
+            self._cancel_moved_reminders(s)
+        self._remember(keys)
         return created
 
-    def _add_reminder(
-        self, s: Session, sub: Subscriber, event: EventRecord, lead: timedelta, now: datetime
-    ) -> int:
-        assert event.when.t0 is not None
-        added = 0
-        for channel in sub.channels:
-            if not channel.active:
-                continue
-            key = f"reminder:{event.id}:{int(lead.total_seconds())}:{event.when.t0.isoformat()}:{channel.id}"
-            added += _insert_once(
-                s,
-                DeliveryRow(
-                    dedup_key=key,
-                    kind=DeliveryKind.REMINDER,
-                    subscriber_id=sub.id,
-                    channel_id=channel.id,
-                    event_id=event.id,
-                    lead_seconds=int(lead.total_seconds()),
-                    observed_at=event.when.t0,  # for a reminder: the T-0 it is about
-                    created_at=now,
-                    due_at=now,
-                    state=DeliveryState.PENDING.value,
-                    attempts=0,
-                ),
+    def _cancel_moved_reminders(self, s: Session) -> None:
+        """Reminders not yet sent whose event's T-0 is no longer the one they were armed for."""
+        moved = select(DeliveryRow.id).where(
+            DeliveryRow.kind == DeliveryKind.REMINDER,
+            DeliveryRow.state.in_(CLAIMABLE),
+            ~exists().where(EventRow.id == DeliveryRow.event_id, EventRow.t0 == DeliveryRow.observed_at),
+        )
+        ids = list(s.scalars(moved))
+        for chunk in _chunks(ids):  # written only when there is something to cancel
+            s.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(chunk), DeliveryRow.state.in_(CLAIMABLE))
+                .values(
+                    state=DeliveryState.CANCELLED.value,
+                    error="the date moved before the reminder went out; re-armed for the new date",
+                )
+                .execution_options(synchronize_session=False)
             )
-        return added
-
-    def _cancel_moved_reminders(self, s: Session, now: datetime) -> None:
-        rows = s.execute(
-            select(DeliveryRow, EventRow.t0)
-            .join(EventRow, EventRow.id == DeliveryRow.event_id)
-            .where(DeliveryRow.kind == DeliveryKind.REMINDER, DeliveryRow.state.in_(CLAIMABLE))
-        ).all()
-        for row, t0 in rows:
-            if t0 != row.observed_at:
-                row.state = DeliveryState.CANCELLED.value
-                row.error = "the date moved before the reminder went out; re-armed for the new date"
 
     # ---- daily digests ----------------------------------------------------------
 
     def arm_digests(self, policy: AlertPolicy, now: datetime, kinds: Collection[str]) -> int:
         """Queue today's digest for every channel of these kinds (those that send digests) whose
         subscriber's local digest time has come; the key (subscriber, local day, channel) makes a
-        second copy impossible."""
-        created = 0
+        second copy impossible, and keys armed before are skipped without a query."""
         with self._session() as s:
-            for sub in load_subscribers(s):
-                at = policy.with_overrides(sub.policy).digest_time()
-                local = now.astimezone(zone_of(sub.timezone))
-                if at is not None and local.time() >= at:
-                    targets = [c.id for c in sub.channels if c.kind in kinds and c.active]
-                    created += _queue_digests(s, sub.id, targets, local.date().isoformat(), now)
+            crowd = audience(s)
+            policies = crowd.policies(policy)
+            local: dict[str, datetime] = {}
+            rows = []
+            for sub in crowd.subscribers:
+                at = policies[sub.id].digest_time()
+                if at is None:
+                    continue
+                if sub.timezone not in local:
+                    local[sub.timezone] = now.astimezone(zone_of(sub.timezone))
+                here = local[sub.timezone]
+                if here.time() < at:
+                    continue
+                day = here.date().isoformat()
+                for c in sub.channels:
+                    if c.kind in kinds and c.active and f"digest:{sub.id}:{day}:{c.id}" not in self._known:
+                        rows.append(_digest_row(sub.id, c.id, day, now))
+            created, keys = _insert_new(s, rows, self._known)
+        self._remember(keys)
         return created
 
     def queue_digest(self, subscriber: str, now: datetime, kinds: Collection[str]) -> int:
@@ -311,7 +363,9 @@ class Outbox:
                 )
             )
             day = now.astimezone(zone_of(row.timezone)).date().isoformat()
-            return _queue_digests(s, row.id, list(emails), day, now)
+            rows = [_digest_row(row.id, channel_id, day, now) for channel_id in emails]
+            created, _ = _insert_new(s, rows, set())
+            return created
 
     # ---- claiming and marking --------------------------------------------------
 

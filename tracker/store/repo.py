@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +41,7 @@ from tracker.store.tables import (
     IdentityRow,
     RevisionRow,
     SourceRow,
+    VersionRow,
 )
 from tracker.textmatch import has_phrase
 
@@ -52,6 +53,18 @@ if TYPE_CHECKING:  # each part of the store is imported when first used: a read-
     from tracker.store.run import SourceRun
     from tracker.store.service_state import ServiceState
     from tracker.store.subscriptions import Subscriptions
+
+
+def _stamp_query() -> Select[Any]:
+    """(newest fetch run, revision, change, the subscriptions' version) in one statement."""
+    from tracker.store.subscriptions import SUBSCRIPTIONS
+
+    newest = [
+        func.coalesce(select(func.max(t.id)).scalar_subquery(), 0)
+        for t in (FetchRunRow, RevisionRow, ChangeRow)
+    ]
+    version = select(VersionRow.value).where(VersionRow.name == SUBSCRIPTIONS).scalar_subquery()
+    return select(*newest, func.coalesce(version, 0))
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._stamp_sql: str | None = None  # Store.stamp's query, compiled for this database
 
     # The parts below hold nothing but ``_session``: made on first use (two threads racing
     # to make one make two equal ones, which is harmless), so that a command importing the
@@ -378,6 +392,24 @@ class Store:
                     )
                 )
             return result
+
+    def stamp(self) -> tuple[int, ...]:
+        """(newest fetch run, revision, change; the subscriptions' version): moves with
+        every source run that wrote anything and every subscription change, so a cache of
+        what a digest reads (``digest_run``) tells with one cheap read (primary-key
+        lookups, no ORM session) that it is stale."""
+        if self._stamp_sql is None:
+            self._stamp_sql = str(_stamp_query().compile(self.engine, compile_kwargs={"literal_binds": True}))
+        conn = self.engine.raw_connection()  # asked before every digest: no statement machinery
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._stamp_sql)
+            row = tuple(int(v) for v in cursor.fetchone() or ())
+            cursor.close()
+            conn.commit()  # ends the read (psycopg opened a transaction for it)
+        finally:
+            conn.close()  # back to the pool
+        return row
 
     def disabled_reason(self, source: str, configured_url: str) -> str | None:
         """Why ``source`` is not polled (its URL answered 410), unless its URL has changed since."""

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from tracker.follows import follows_event
 from tracker.models import HEALTHY_OUTCOMES, EventRecord, HealthState
 from tracker.store.convert import event_from
 from tracker.store.db import Sessions
-from tracker.store.subscriptions import load_subscribers
+from tracker.store.subscriptions import audience
 from tracker.store.tables import EventRow, FetchRunRow, IdentityRow, JobStatusRow, SourceRow
 
 HEALTHY = [str(o) for o in HEALTHY_OUTCOMES]
@@ -74,10 +73,11 @@ class ServiceState:
             )
 
     def followed_events(self, source: str, now: datetime) -> list[EventRecord]:
-        """Listed, not long past events of ``source`` that an active subscriber follows."""
+        """Listed, not long past events of ``source`` that an active subscriber follows
+        (matched against the cached audience: no subscriber is loaded per tick)."""
         with self._session() as s:
-            subscribers = load_subscribers(s)
-            if not subscribers:
+            crowd = audience(s)
+            if not crowd.subscribers:
                 return []
             rows = s.scalars(
                 select(EventRow)
@@ -89,8 +89,7 @@ class ServiceState:
                     (EventRow.latest.is_(None)) | (EventRow.latest > now - timedelta(hours=6)),
                 )
             )
-            events = [event_from(r) for r in rows]
-            return [e for e in events if any(follows_event(sub.follows, e) for sub in subscribers)]
+            return [e for e in (event_from(r) for r in rows) if crowd.followed(e)]
 
     def set_health_state(self, source: str, state: HealthState) -> None:
         with self._session() as s:

@@ -279,3 +279,13 @@ class JobStatusRow(Base):
     last_finished: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_outcome: Mapped[str | None] = mapped_column(Text)
     next_run: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VersionRow(Base):
+    """A counter that every write to a group of tables bumps in the same transaction, so a
+    process that caches them (the subscriptions: ``subscriptions.audience``) can tell with
+    one indexed read whether its copy is still current, whichever process wrote."""
+
+    __tablename__ = "versions"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
