@@ -45,6 +45,13 @@ SERIES = "ll2-launch-upcoming-2020-2021"
 SECRET = "correct horse battery staple"
 ENV = {"TRACKER_TOKEN_SECRET": SECRET, "TRACKER_SMTP_PASSWORD": "right"}
 HOSTILE = 'Türksat 5A <b>bold</b> & </a><script>alert("x")</script>'
+# a launch whose title is the hostile string (the snap() keywords)
+HOSTILE_LAUNCH: dict[str, Any] = {
+    "title": HOSTILE,
+    "kind": EventKind.LAUNCH,
+    "type_": "launch",
+    "vehicle": "Hostile-1",
+}
 NY = ZoneInfo("America/New_York")
 DIGEST_AT = datetime(2021, 1, 8, 12, 5, tzinfo=UTC)  # 07:05 in New York: Zoë's digest hour has come
 
@@ -75,15 +82,9 @@ def store(tmp_path):
     ]
     assert len(files) == 14
     list(replay(opened, build_source("ll2-launches", "ll2-launches"), files, alerts="recorded"))
-    hostile: dict[str, Any] = {
-        "title": HOSTILE,
-        "kind": EventKind.LAUNCH,
-        "type_": "launch",
-        "vehicle": "Hostile-1",
-    }
-    apply(opened, [snap("h1", span(datetime(2021, 1, 10, tzinfo=UTC), Precision.DAY), **hostile)],
+    apply(opened, [snap("h1", span(datetime(2021, 1, 10, tzinfo=UTC), Precision.DAY), **HOSTILE_LAUNCH)],
           datetime(2021, 1, 7, 10, tzinfo=UTC))  # fmt: skip
-    apply(opened, [snap("h1", span(datetime(2021, 1, 12, tzinfo=UTC), Precision.DAY), **hostile)],
+    apply(opened, [snap("h1", span(datetime(2021, 1, 12, tzinfo=UTC), Precision.DAY), **HOSTILE_LAUNCH)],
           datetime(2021, 1, 7, 20, tzinfo=UTC))  # fmt: skip
     subs = opened.subscriptions
     subs.add("Zoë", "America/New_York", [(ChannelKind.EMAIL, "zoe@example.org")], {"digest": "07:00"})
@@ -373,14 +374,8 @@ def test_nothing_to_say_sends_no_email_unless_configured(store, server):
 
 def test_an_immediate_alert_by_email_is_escaped_and_threaded(store, server):
     clock = Clock(DIGEST_AT)
-    hostile: dict[str, Any] = {
-        "title": HOSTILE,
-        "kind": EventKind.LAUNCH,
-        "type_": "launch",
-        "vehicle": "Hostile-1",
-    }
     for day in (14, 15):
-        apply(store, [snap("h1", span(datetime(2021, 1, day, tzinfo=UTC), Precision.DAY), **hostile)],
+        apply(store, [snap("h1", span(datetime(2021, 1, day, tzinfo=UTC), Precision.DAY), **HOSTILE_LAUNCH)],
               datetime(2021, 1, 8, day - 4, tzinfo=UTC))  # fmt: skip
     stats = dispatcher(store, server.port, clock).run_once()
     assert stats.dead == 0
@@ -495,13 +490,7 @@ def test_a_change_seen_after_the_digests_began_is_in_the_next_one(store):
     assert build_digest(store, paris, DIGEST_AT) == before  # the same run, reused
     run, earlier = digest_run(store, DIGEST_AT), digest_run(store, DIGEST_AT - timedelta(hours=1))
     assert digest_run(store, DIGEST_AT) is run and earlier is not run  # queued at two times: both kept
-    hostile: dict[str, Any] = {
-        "title": HOSTILE,
-        "kind": EventKind.LAUNCH,
-        "type_": "launch",
-        "vehicle": "Hostile-1",
-    }
-    apply(store, [snap("h1", span(datetime(2021, 1, 13, tzinfo=UTC), Precision.DAY), **hostile)],
+    apply(store, [snap("h1", span(datetime(2021, 1, 13, tzinfo=UTC), Precision.DAY), **HOSTILE_LAUNCH)],
           datetime(2021, 1, 8, 9, tzinfo=UTC))  # fmt: skip
     after = build_digest(store, paris, DIGEST_AT)
     assert [len(m.changes) for m in after.moved] == [len(m.changes) + 1 for m in before.moved]

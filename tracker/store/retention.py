@@ -103,7 +103,8 @@ def prune(
 
 def table_sizes(engine: Engine) -> list[TableSize]:
     """Rows and (where the backend says) bytes on disk of each of the tracker's tables."""
-    names = [t for t in Base.metadata.sorted_tables if inspect(engine).has_table(t.name)]
+    present = set(inspect(engine).get_table_names())
+    names = [t for t in Base.metadata.sorted_tables if t.name in present]
     sizes = []
     with engine.connect() as conn:
         on_disk: dict[str, int] = {}
